@@ -1,0 +1,233 @@
+"""The ``screen-agent`` command.
+
+Subcommands:
+    gym train ENV_ID / gym eval ENV_ID   train or evaluate the DQN on a gymnasium (or Atari) env
+    arcade GAME                          play a bundled game in a window (Catch, or an Atari ROM)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import json
+import sys
+from pathlib import Path
+
+from screen_agent.agent.config import DQNConfig
+from screen_agent.errors import UserError
+
+
+def _parse_ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    """One ``--option`` per DQNConfig field; unset options keep the environment's preset."""
+    group = parser.add_argument_group("hyperparameters (default: the preset for the environment)")
+    docs = _field_docs()
+    for f in dataclasses.fields(DQNConfig):
+        if f.name == "total_steps":
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        kind = type(f.default)
+        help_text = docs.get(f.name, "")
+        if kind is bool:
+            group.add_argument(
+                flag, dest=f.name, action=argparse.BooleanOptionalAction, help=help_text
+            )
+        elif kind is tuple:
+            group.add_argument(flag, dest=f.name, type=_parse_ints, metavar="N,N", help=help_text)
+        else:
+            group.add_argument(
+                flag, dest=f.name, type=kind, metavar=kind.__name__.upper(), help=help_text
+            )
+
+
+def _field_docs() -> dict[str, str]:
+    """The one-line docstrings under each DQNConfig field, for --help."""
+    import ast
+    import inspect
+
+    docs: dict[str, str] = {}
+    body = ast.parse(inspect.getsource(DQNConfig)).body[0].body  # type: ignore[attr-defined]
+    for node, following in itertools.pairwise(body):
+        if isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr):
+            value = following.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                docs[node.target.id] = value.value.strip()  # type: ignore[union-attr]
+    return docs
+
+
+def _config_from_args(env_id: str, args: argparse.Namespace) -> DQNConfig:
+    from screen_agent.agent.config import default_config
+
+    config = default_config(env_id)
+    changes = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(DQNConfig)
+        if getattr(args, f.name, None) is not None
+    }
+    if args.steps is not None:
+        changes["total_steps"] = args.steps
+    return config.replace(**changes)
+
+
+def _device(name: str):
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _cmd_gym_train(args: argparse.Namespace) -> int:
+    from screen_agent.training.checkpoint import load_checkpoint
+    from screen_agent.training.gym_loop import (
+        BEST,
+        CHECKPOINT,
+        config_from_json,
+        evaluate_checkpoint,
+        train,
+    )
+
+    device = _device(args.device)
+    if args.resume:
+        run_dir = Path(args.resume)
+        state = load_checkpoint(run_dir / CHECKPOINT)
+        if state["env_id"] != args.env_id:
+            print(
+                f"error: {run_dir / CHECKPOINT} is a run on {state['env_id']}, not {args.env_id}; "
+                f"resume it with 'screen-agent gym train {state['env_id']} --resume {run_dir}'",
+                file=sys.stderr,
+            )
+            return 2
+        config = config_from_json(state["config"])
+        if args.steps is not None:
+            config = config.replace(total_steps=args.steps)
+        seed = json.loads((run_dir / "config.json").read_text())["seed"]
+    else:
+        run_dir = Path(args.run_dir or f"runs/{args.env_id.replace('/', '-')}-seed{args.seed}")
+        config = _config_from_args(args.env_id, args)
+        seed = args.seed
+    result = train(
+        args.env_id,
+        config,
+        run_dir,
+        seed,
+        device,
+        resume=bool(args.resume),
+        progress=not args.quiet,
+    )
+    print(f"trained {result.steps} steps, {result.episodes} episodes in {result.seconds:.0f} s")
+    if args.final_eval_episodes > 0:
+        chosen = run_dir / (BEST if (run_dir / BEST).exists() else CHECKPOINT)
+        final = evaluate_checkpoint(chosen, args.env_id, args.final_eval_episodes, seed + 7, device)
+        print(
+            f"greedy score of {chosen}: {final.mean:.1f} ± {final.std:.1f} "
+            f"over {args.final_eval_episodes} episodes"
+        )
+    return 0
+
+
+def _cmd_gym_eval(args: argparse.Namespace) -> int:
+    from screen_agent.training.gym_loop import evaluate_checkpoint
+
+    result = evaluate_checkpoint(
+        Path(args.checkpoint),
+        args.env_id,
+        args.episodes,
+        args.seed,
+        _device(args.device),
+        args.epsilon,
+    )
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        print(f"mean return {result.mean:.2f} ± {result.std:.2f} over {args.episodes} episodes")
+    return 0
+
+
+def _cmd_arcade(args: argparse.Namespace) -> int:
+    from screen_agent.arcade.app import run
+
+    return run(
+        args.game, args.scale, args.speed, args.seed, args.position, status_file=args.status_file
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="screen-agent", description="Teach a DQN to play games from the screen."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gym_parser = commands.add_parser("gym", help="train or evaluate on a gymnasium/Atari env")
+    gym_commands = gym_parser.add_subparsers(dest="gym_command", metavar="ACTION", required=True)
+
+    train_parser = gym_commands.add_parser("train", help="train a DQN on ENV_ID")
+    train_parser.add_argument(
+        "env_id", help="a gymnasium id: CartPole-v1, PongNoFrameskip-v4, ALE/Pong-v5, ..."
+    )
+    train_parser.add_argument(
+        "--steps", type=int, help="environment steps to train for (total, also on resume)"
+    )
+    train_parser.add_argument("--seed", type=int, default=0)
+    train_parser.add_argument(
+        "--run-dir", help="where checkpoints and metrics go (default runs/ENV-seedS)"
+    )
+    train_parser.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    train_parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1 or auto")
+    train_parser.add_argument(
+        "--final-eval-episodes",
+        type=int,
+        default=10,
+        help="greedy episodes to score the result (0: skip)",
+    )
+    train_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_config_options(train_parser)
+    train_parser.set_defaults(func=_cmd_gym_train)
+
+    eval_parser = gym_commands.add_parser("eval", help="evaluate a checkpoint greedily")
+    eval_parser.add_argument("env_id")
+    eval_parser.add_argument("--checkpoint", required=True, help="a checkpoint.pt or best.pt")
+    eval_parser.add_argument("--episodes", type=int, default=10)
+    eval_parser.add_argument("--seed", type=int, default=12345)
+    eval_parser.add_argument(
+        "--epsilon", type=float, default=0.0, help="exploration while evaluating"
+    )
+    eval_parser.add_argument("--device", default="auto")
+    eval_parser.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_parser.set_defaults(func=_cmd_gym_eval)
+
+    arcade_parser = commands.add_parser("arcade", help="play a bundled game in a window")
+    from screen_agent.arcade.app import add_arguments
+
+    add_arguments(arcade_parser)
+    arcade_parser.set_defaults(func=_cmd_arcade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Synchronous DQN training on a gymnasium environment: act, store, learn, evaluate, checkpoint.
+
+Reads top to bottom like CleanRL's ``dqn.py``; the run directory holds everything needed to
+inspect (CSV, TensorBoard), evaluate (checkpoint.pt, best.pt) and resume (plus replay.npz).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from screen_agent.agent.config import DQNConfig
+from screen_agent.agent.dqn import DQNAgent
+from screen_agent.agent.networks import is_image_space
+from screen_agent.agent.replay import ReplayBuffer
+from screen_agent.agent.schedules import LinearSchedule
+from screen_agent.envs.factory import action_names, make_env, newest_frame
+from screen_agent.training.checkpoint import (
+    load_arrays,
+    load_checkpoint,
+    save_arrays,
+    save_checkpoint,
+)
+from screen_agent.training.evaluate import EvalResult, evaluate
+from screen_agent.training.metrics import RunLogger
+
+CHECKPOINT = "checkpoint.pt"
+BEST = "best.pt"
+REPLAY = "replay.npz"
+TRAIN_LOG_EVERY = 1_000
+"""Environment steps between rows of train.csv (and progress bar refreshes)."""
+EVAL_SEED_OFFSET = 1_000_000
+"""Evaluation episodes use seeds far from the training seed's."""
+
+
+@dataclass
+class TrainResult:
+    """What a finished run reports."""
+
+    run_dir: Path
+    steps: int
+    episodes: int
+    last_eval: EvalResult | None
+    best_eval_mean: float | None
+    seconds: float
+
+
+def config_to_json(config: DQNConfig) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def config_from_json(values: dict[str, Any]) -> DQNConfig:
+    values = dict(values)
+    values["hidden"] = tuple(values["hidden"])
+    return DQNConfig(**values)
+
+
+def build_agent(
+    env_id: str, config: DQNConfig, device: torch.device, rng: np.random.Generator
+) -> DQNAgent:
+    """An agent shaped for ``env_id``'s observation and action spaces."""
+    env = make_env(env_id, training=False)
+    try:
+        space = env.observation_space
+        return DQNAgent(
+            space.shape, space.dtype, env.action_space.n, config, device, rng, action_names(env)
+        )
+    finally:
+        env.close()
+
+
+def train(
+    env_id: str,
+    config: DQNConfig,
+    run_dir: Path,
+    seed: int,
+    device: torch.device,
+    resume: bool = False,
+    progress: bool = True,
+    tensorboard: bool = True,
+) -> TrainResult:
+    """Train a DQN on ``env_id`` for ``config.total_steps`` environment steps.
+
+    With ``resume``, continue the run saved in ``run_dir`` (config, networks, optimizer, counters,
+    exploration position, RNG and replay) up to the ``total_steps`` given now.
+    """
+    run_dir = Path(run_dir)
+    started = time.perf_counter()
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+
+    env = make_env(env_id, training=True)
+    eval_env = make_env(env_id, training=False)
+    obs_space = env.observation_space
+    stacked = is_image_space(obs_space.shape, obs_space.dtype)
+    agent = DQNAgent(
+        obs_space.shape, obs_space.dtype, env.action_space.n, config, device, rng, action_names(env)
+    )
+    frame_shape = obs_space.shape[1:] if stacked else obs_space.shape
+    replay = ReplayBuffer(
+        capacity=config.buffer_size,
+        frame_shape=frame_shape,
+        frame_dtype=obs_space.dtype,
+        stack=obs_space.shape[0] if stacked else 1,
+        n_step=config.n_step,
+        gamma=config.gamma,
+        rng=rng,
+    )
+    epsilon = LinearSchedule(
+        config.eps_start, config.eps_end, int(config.eps_fraction * config.total_steps)
+    )
+
+    step, episodes, best_eval = 0, 0, -np.inf
+    if resume:
+        state = load_checkpoint(run_dir / CHECKPOINT)
+        agent.load_state_dict(state["agent"], source=str(run_dir / CHECKPOINT))
+        step, episodes = int(state["step"]), int(state["episodes"])
+        best_eval = float(state["best_eval"])
+        rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        if (run_dir / REPLAY).exists():
+            # The episode in progress when the run stopped cannot be continued: the next
+            # start_episode closes it as truncated, so no n-step return runs into the new one.
+            replay.load_state_dict(load_arrays(run_dir / REPLAY))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.json").write_text(
+        json.dumps({"env_id": env_id, "seed": seed, **config_to_json(config)}, indent=2)
+    )
+    logger = RunLogger(run_dir, tensorboard=tensorboard)
+
+    def save(path: Path) -> None:
+        save_checkpoint(
+            path,
+            {
+                "env_id": env_id,
+                "config": config_to_json(config),
+                "agent": agent.state_dict(),
+                "step": step,
+                "episodes": episodes,
+                "best_eval": best_eval,
+                "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+            },
+        )
+
+    def greedy(observation: np.ndarray) -> int:
+        return agent.act(observation, config.eval_epsilon)
+
+    obs, _ = env.reset(seed=seed + step)
+    replay.start_episode(newest_frame(obs, stacked))
+    recent_returns: deque[float] = deque(maxlen=20)
+    last_eval: EvalResult | None = None
+    pending_stats: list[dict[str, torch.Tensor]] = []
+    bar = tqdm(
+        total=config.total_steps,
+        initial=step,
+        disable=not progress,
+        unit="step",
+        dynamic_ncols=True,
+    )
+    window_start, window_step = time.perf_counter(), step
+    try:
+        while step < config.total_steps:
+            eps = epsilon(step)
+            action = agent.act(obs, eps)
+            next_obs, reward, terminated, truncated, info = env.step(action)
+            replay.add(
+                action, float(reward), terminated, truncated, newest_frame(next_obs, stacked)
+            )
+            obs = next_obs
+            step += 1
+            if terminated or truncated:
+                if "episode" in info:
+                    episodes += 1
+                    ret = float(info["episode"]["r"])
+                    recent_returns.append(ret)
+                    logger.episode(step, episodes, ret, int(info["episode"]["l"]))
+                obs, _ = env.reset()
+                replay.start_episode(newest_frame(obs, stacked))
+
+            if step >= config.learning_starts and step % config.train_freq == 0:
+                for _ in range(config.gradient_steps):
+                    if replay.can_sample(config.batch_size):
+                        pending_stats.append(agent.update(replay.sample(config.batch_size)))
+            if step % config.target_update_interval == 0:
+                agent.update_target()
+
+            if step % TRAIN_LOG_EVERY == 0:
+                now = time.perf_counter()
+                sps = (step - window_step) / max(now - window_start, 1e-9)
+                window_start, window_step = now, step
+                stats = {"epsilon": eps, "steps_per_second": sps}
+                if pending_stats:
+                    for key in pending_stats[0]:
+                        stats[key] = float(torch.stack([s[key] for s in pending_stats]).mean())
+                    pending_stats.clear()
+                logger.training(step, stats)
+                postfix = {"sps": f"{sps:.0f}", "eps": f"{eps:.3f}"}
+                if recent_returns:
+                    postfix["return"] = f"{np.mean(recent_returns):.1f}"
+                if last_eval is not None:
+                    postfix["eval"] = f"{last_eval.mean:.1f}"
+                bar.set_postfix(postfix, refresh=False)
+                bar.update(step - bar.n)
+
+            if config.eval_interval and step % config.eval_interval == 0:
+                last_eval = evaluate(
+                    eval_env, greedy, config.eval_episodes, EVAL_SEED_OFFSET + step
+                )
+                logger.evaluation(step, last_eval.mean, last_eval.std, config.eval_episodes)
+                if config.keep_best and last_eval.mean >= best_eval:
+                    best_eval = last_eval.mean
+                    save(run_dir / BEST)
+
+            if step % config.checkpoint_interval == 0 and step < config.total_steps:
+                _save_all(save, replay, run_dir, config)
+        bar.update(step - bar.n)
+    finally:
+        bar.close()
+        logger.close()
+        env.close()
+        eval_env.close()
+    _save_all(save, replay, run_dir, config)
+    return TrainResult(
+        run_dir=run_dir,
+        steps=step,
+        episodes=episodes,
+        last_eval=last_eval,
+        best_eval_mean=None if best_eval == -np.inf else best_eval,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _save_all(save: Any, replay: ReplayBuffer, run_dir: Path, config: DQNConfig) -> None:
+    if config.save_replay:
+        save_arrays(run_dir / REPLAY, replay.state_dict())
+    save(run_dir / CHECKPOINT)
+
+
+def load_agent(
+    checkpoint: Path, env_id: str, device: torch.device, rng: np.random.Generator
+) -> DQNAgent:
+    """An agent for ``env_id`` with the networks of ``checkpoint`` (refuses another shape)."""
+    state = load_checkpoint(checkpoint)
+    config = config_from_json(state["config"])
+    agent = build_agent(env_id, config, device, rng)
+    agent.load_state_dict(state["agent"], source=str(checkpoint))
+    return agent
+
+
+def evaluate_checkpoint(
+    checkpoint: Path,
+    env_id: str,
+    episodes: int,
+    seed: int,
+    device: torch.device,
+    epsilon: float = 0.0,
+) -> EvalResult:
+    """Greedy (or ``epsilon``-greedy) returns of a saved agent on whole episodes."""
+    rng = np.random.default_rng(seed)
+    agent = load_agent(checkpoint, env_id, device, rng)
+    env = make_env(env_id, training=False)
+    try:
+        return evaluate(env, lambda o: agent.act(o, epsilon), episodes, seed)
+    finally:
+        env.close()

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up .venv with the test extra (and, as root, the apt packages the end-to-end tests need:
+# Xvfb, xdotool, Qt's xcb libraries), then runs ruff and the whole test suite.
+# Extra arguments go to pytest, e.g. scripts/test.sh -m "not slow".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-system-deps.sh
+scripts/setup-venv.sh --test
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+exec .venv/bin/python -m pytest "$@"
