@@ -26,16 +26,16 @@ class NatureCNN(nn.Module):
         super().__init__()
         self.convs = nn.Sequential(
             nn.Conv2d(in_channels, 32, kernel_size=8, stride=4),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(32, 64, kernel_size=4, stride=2),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(64, 64, kernel_size=3, stride=1),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Flatten(),
         )
         with torch.no_grad():
             flat = self.convs(torch.zeros(1, in_channels, height, width)).shape[1]
-        self.fc = nn.Sequential(nn.Linear(flat, features), nn.ReLU())
+        self.fc = nn.Sequential(nn.Linear(flat, features), nn.ReLU(inplace=True))
         self.out_features = features
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
@@ -51,7 +51,7 @@ class MLP(nn.Module):
         layers: list[nn.Module] = [nn.Flatten()]
         width = in_features
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.ReLU()]
+            layers += [nn.Linear(width, h), nn.ReLU(inplace=True)]
             width = h
         self.body = nn.Sequential(*layers)
         self.out_features = width

@@ -12,6 +12,8 @@ from screen_agent.errors import UserError
 def _register_atari() -> None:
     import ale_py
 
+    # Only errors: the emulator's banner on stderr would bury our one-line messages.
+    ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)
     gym.register_envs(ale_py)
 
 

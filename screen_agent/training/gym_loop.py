@@ -32,6 +32,7 @@ from screen_agent.training.checkpoint import (
 )
 from screen_agent.training.evaluate import EvalResult, evaluate
 from screen_agent.training.metrics import RunLogger
+from screen_agent.training.runtime import configure_torch, keep_freed_memory
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.pt"
@@ -95,8 +96,8 @@ def train(
     """
     run_dir = Path(run_dir)
     started = time.perf_counter()
-    if config.torch_threads:
-        torch.set_num_threads(config.torch_threads)
+    keep_freed_memory()
+    configure_torch(config.torch_threads)
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
 
