@@ -153,6 +153,116 @@ def _cmd_gym_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen_printer(verbose: bool):
+    """Prints episodes and the real-time statistics of a screen session, one line each."""
+    from screen_agent.training.screen_loop import EpisodeEvent, PauseEvent, StatsEvent
+
+    state = {"stats": ""}
+
+    def on_event(event) -> None:
+        if isinstance(event, StatsEvent):
+            loss = "-" if event.loss is None else f"{event.loss:.4f}"
+            state["stats"] = (
+                f"decisions/s {event.decisions_per_second:.1f}, lateness p99 "
+                f"{event.lateness_ms_p99:.1f} ms, capture-to-key p99 {event.latency_ms_p99:.1f} ms, "
+                f"updates {event.updates}, loss {loss}, epsilon {event.epsilon:.2f}"
+            )
+            if verbose:
+                print(f"step {event.step}: {state['stats']}", flush=True)
+        elif isinstance(event, EpisodeEvent):
+            print(
+                f"episode {event.episode} (step {event.step}): return {event.ret:+.1f} "
+                f"in {event.length} decisions | {state['stats']}",
+                flush=True,
+            )
+        elif isinstance(event, PauseEvent):
+            print(event.message or "resumed: the game window has focus again", flush=True)
+
+    return on_event
+
+
+def _open_screen(profile_path: str, on_event=None):
+    from screen_agent.envs.live import open_live_env
+    from screen_agent.envs.screen import make_screen_env
+    from screen_agent.profile import load_profile
+    from screen_agent.training.screen_loop import PauseEvent
+
+    profile = load_profile(profile_path)
+
+    def on_pause(message: str | None) -> None:
+        if on_event is not None:
+            on_event(PauseEvent(message))
+
+    return profile, make_screen_env(open_live_env(profile, profile_path, on_pause=on_pause))
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from screen_agent.training.screen_loop import ScreenTrainer
+
+    on_event = _screen_printer(args.verbose)
+    profile, env = _open_screen(args.profile, on_event)
+    run_dir = Path(args.resume or args.run_dir or f"runs/{profile.name}-seed{args.seed}")
+    trainer = ScreenTrainer(
+        profile,
+        run_dir,
+        _device(args.device),
+        args.seed,
+        env,
+        on_event=on_event,
+        minutes=args.minutes,
+        resume=bool(args.resume),
+    )
+    try:
+        trainer.run()
+    finally:
+        env.close()
+    print(f"run saved in {run_dir}")
+    return 0
+
+
+def _cmd_play(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from screen_agent.agent.dqn import DQNAgent
+    from screen_agent.training.checkpoint import load_checkpoint
+    from screen_agent.training.evaluate import evaluate
+    from screen_agent.training.gym_loop import config_from_json
+
+    state = load_checkpoint(Path(args.checkpoint))
+    profile, env = _open_screen(args.profile, _screen_printer(False))
+    try:
+        space = env.observation_space
+        agent = DQNAgent(
+            space.shape,
+            space.dtype,
+            env.action_space.n,
+            config_from_json(state["config"]),
+            _device(args.device),
+            np.random.default_rng(args.seed),
+            profile.action_names,
+        )
+        agent.load_state_dict(state["agent"], source=args.checkpoint)
+        result = evaluate(env, lambda o: agent.act(o, args.epsilon), args.episodes, args.seed)
+    finally:
+        env.close()
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        print(f"mean return {result.mean:.2f} ± {result.std:.2f} over {args.episodes} episodes")
+    return 0
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from screen_agent.capture.recorded import record
+    from screen_agent.profile import load_profile
+
+    profile = load_profile(args.profile)
+    out = Path(args.out or f"recordings/{profile.name}")
+    frames = record(profile, args.seconds, out)
+    print(f"recorded {frames} frames to {out}")
+    return 0
+
+
 def _cmd_arcade(args: argparse.Namespace) -> int:
     from screen_agent.arcade.app import run
 
@@ -204,6 +314,32 @@ def build_parser() -> argparse.ArgumentParser:
     eval_parser.add_argument("--device", default="auto")
     eval_parser.add_argument("--json", action="store_true", help="print one JSON object")
     eval_parser.set_defaults(func=_cmd_gym_eval)
+
+    screen_train = commands.add_parser("train", help="train on a game on the screen (PROFILE)")
+    screen_train.add_argument("profile", help="a calibration/*.toml profile")
+    screen_train.add_argument("--minutes", type=float, help="training time (default: until Ctrl+C)")
+    screen_train.add_argument("--run-dir", help="where checkpoints and metrics go")
+    screen_train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    screen_train.add_argument("--seed", type=int, default=0)
+    screen_train.add_argument("--device", default="auto")
+    screen_train.add_argument("--verbose", action="store_true", help="print statistics every 2 s")
+    screen_train.set_defaults(func=_cmd_train)
+
+    play = commands.add_parser("play", help="play a game on the screen with a trained agent")
+    play.add_argument("profile")
+    play.add_argument("--checkpoint", required=True)
+    play.add_argument("--episodes", type=int, default=3)
+    play.add_argument("--epsilon", type=float, default=0.0)
+    play.add_argument("--seed", type=int, default=0)
+    play.add_argument("--device", default="auto")
+    play.add_argument("--json", action="store_true", help="print one JSON object")
+    play.set_defaults(func=_cmd_play)
+
+    record = commands.add_parser("record", help="save frames of the game window to disk")
+    record.add_argument("profile")
+    record.add_argument("--seconds", type=float, required=True)
+    record.add_argument("--out", help="folder (default recordings/PROFILE-NAME)")
+    record.set_defaults(func=_cmd_record)
 
     arcade_parser = commands.add_parser("arcade", help="play a bundled game in a window")
     from screen_agent.arcade.app import add_arguments

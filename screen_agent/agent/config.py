@@ -134,3 +134,30 @@ def default_config(env_id: str) -> DQNConfig:
     if env_id.startswith("CartPole"):
         return cartpole_config()
     return DQNConfig()
+
+
+def screen_config() -> DQNConfig:
+    """For live screen games: a few thousand decisions a session, so learning starts early and
+    every decision is used (n-step returns, dueling head); ``total_steps`` is set from the
+    session's minutes times the decision rate."""
+    return DQNConfig(
+        total_steps=9_000,
+        buffer_size=50_000,
+        learning_starts=500,
+        batch_size=32,
+        train_freq=1,
+        gradient_steps=1,
+        gamma=0.99,
+        n_step=3,
+        lr=2.5e-4,
+        adam_eps=1.5e-4,
+        max_grad_norm=10.0,
+        target_update_interval=500,
+        tau=1.0,
+        dueling=True,
+        eps_start=1.0,
+        eps_end=0.02,
+        eps_fraction=0.3,
+        eval_interval=0,
+        checkpoint_interval=3_000,
+    )

@@ -141,19 +141,7 @@ def train(
     logger = RunLogger(run_dir, tensorboard=tensorboard)
 
     def save(path: Path) -> None:
-        save_checkpoint(
-            path,
-            {
-                "env_id": env_id,
-                "config": config_to_json(config),
-                "agent": agent.state_dict(),
-                "step": step,
-                "episodes": episodes,
-                "best_eval": best_eval,
-                "rng": rng.bit_generator.state,
-                "torch_rng": torch.get_rng_state(),
-            },
-        )
+        save_run_checkpoint(path, env_id, config, agent, step, episodes, best_eval, rng)
 
     def greedy(observation: np.ndarray) -> int:
         return agent.act(observation, config.eval_epsilon)
@@ -247,6 +235,32 @@ def _save_all(save: Any, replay: ReplayBuffer, run_dir: Path, config: DQNConfig)
     if config.save_replay:
         save_arrays(run_dir / REPLAY, replay.state_dict())
     save(run_dir / CHECKPOINT)
+
+
+def save_run_checkpoint(
+    path: Path,
+    env_id: str,
+    config: DQNConfig,
+    agent: DQNAgent,
+    step: int,
+    episodes: int,
+    best_eval: float,
+    rng: np.random.Generator,
+) -> None:
+    """Write everything a run needs to resume, but the replay buffer, atomically to ``path``."""
+    save_checkpoint(
+        path,
+        {
+            "env_id": env_id,
+            "config": config_to_json(config),
+            "agent": agent.state_dict(),
+            "step": step,
+            "episodes": episodes,
+            "best_eval": best_eval,
+            "rng": rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+        },
+    )
 
 
 def load_agent(

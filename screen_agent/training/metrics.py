@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+
 
 class CsvTable:
     """Appends rows with a fixed header to one CSV file (keeps earlier rows on resume)."""
@@ -36,6 +38,17 @@ class RunLogger:
 
     EPISODE_COLUMNS = ("step", "episode", "return", "length")
     TRAIN_COLUMNS = ("step", "loss", "q_mean", "grad_norm", "epsilon", "steps_per_second")
+    REWARD_COLUMNS = ("step", "reward")
+    REALTIME_COLUMNS = (
+        "step",
+        "updates",
+        "lateness_ms_p50",
+        "lateness_ms_p99",
+        "lateness_ms_max",
+        "latency_ms_p50",
+        "latency_ms_p99",
+        "latency_ms_max",
+    )
     EVAL_COLUMNS = ("step", "mean_return", "std_return", "episodes")
 
     def __init__(self, run_dir: Path, tensorboard: bool = True) -> None:
@@ -43,6 +56,8 @@ class RunLogger:
         self.episodes = CsvTable(run_dir / "episodes.csv", self.EPISODE_COLUMNS)
         self.train = CsvTable(run_dir / "train.csv", self.TRAIN_COLUMNS)
         self.evals = CsvTable(run_dir / "eval.csv", self.EVAL_COLUMNS)
+        self._run_dir = run_dir
+        self._optional: dict[str, CsvTable] = {}
         self._tb = None
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter
@@ -62,13 +77,37 @@ class RunLogger:
         self.evals.write({"step": step, **row})
         self._scalars("eval", {"mean_return": mean, "std_return": std}, step)
 
+    def reward(self, step: int, reward: float) -> None:
+        """A non-zero reward event (``rewards.csv``), e.g. to count catches and misses."""
+        self._table("rewards.csv", self.REWARD_COLUMNS).write({"step": step, "reward": reward})
+
+    def realtime(
+        self, step: int, updates: int, lateness_s: np.ndarray, latency_s: np.ndarray
+    ) -> None:
+        """Percentiles of the recent decision-tick lateness and capture-to-keypress latency
+        (``realtime.csv``, milliseconds)."""
+        row: dict[str, float | int] = {"step": step, "updates": updates}
+        for name, values in (("lateness", lateness_s), ("latency", latency_s)):
+            if values.size:
+                ms = 1000 * values
+                row[f"{name}_ms_p50"] = float(np.percentile(ms, 50))
+                row[f"{name}_ms_p99"] = float(np.percentile(ms, 99))
+                row[f"{name}_ms_max"] = float(ms.max())
+        self._table("realtime.csv", self.REALTIME_COLUMNS).write(row)
+        self._scalars("realtime", {k: v for k, v in row.items() if k != "step"}, step)
+
+    def _table(self, name: str, columns: tuple[str, ...]) -> CsvTable:
+        if name not in self._optional:
+            self._optional[name] = CsvTable(self._run_dir / name, columns)
+        return self._optional[name]
+
     def _scalars(self, group: str, values: dict[str, float], step: int) -> None:
         if self._tb is not None:
             for name, value in values.items():
                 self._tb.add_scalar(f"{group}/{name}", value, step)
 
     def close(self) -> None:
-        for table in (self.episodes, self.train, self.evals):
+        for table in (self.episodes, self.train, self.evals, *self._optional.values()):
             table.close()
         if self._tb is not None:
             self._tb.close()

@@ -1,0 +1,191 @@
+"""ScreenEnv: a game on the screen as a gymnasium environment.
+
+Each step holds the chosen action's keys, waits for the next tick of the profile's decision
+clock, grabs the window, and reads the reward and game over from the score regions. The
+observation is the game region as one 84x84 grayscale frame (max over the last two grabs);
+``make_screen_env`` stacks four of them with the same gymnasium wrapper the Atari mode uses, so
+both worlds give the agent ``Box(0, 255, (4, 84, 84), uint8)``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from screen_agent.capture.frame import Frame, FrameSource, crop
+from screen_agent.input.sink import InputStatus, KeySink
+from screen_agent.preprocess import SIZE, FramePreprocessor
+from screen_agent.profile import GameProfile
+from screen_agent.reward.reader import RewardReader
+
+PAUSE_POLL_S = 0.1
+"""How often a paused env checks whether the game window has focus again, seconds."""
+START_TIMEOUT_S = 5.0
+"""How long reset waits for the game region to change after the restart keys, seconds."""
+SPIN_S = 0.0015
+"""The last stretch before a tick is waited by spinning: sleep() overshoots by up to a ms."""
+
+
+class ScreenEnv(gym.Env[np.ndarray, np.int64]):
+    """A live game as a gymnasium env; see the module docstring.
+
+    Args:
+        profile: regions, actions, decision rate, restart keys.
+        source: grabs the window's whole client area (the frame the profile's regions are
+            measured in); the game region is cropped from it, the reward regions read from it.
+        sink: presses the action's keys; a paused sink (no focus) pauses the env.
+        reader: the reward and game-over rules.
+        on_pause: called with a message when the env pauses for lack of focus, and with None
+            when it resumes.
+        clock, sleep: time functions (seconds), replaceable for recorded sources.
+        realtime: wait for the decision clock (False for recorded sources: step as fast as
+            frames come).
+
+    ``info`` of each step: ``frame_time`` (monotonic seconds of the grab), ``lateness_s`` (how
+    late the grab was against its tick), ``latency_s`` (from the grab the action was chosen on
+    to its keys being sent), ``paused_s`` (time waited for focus during the step).
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+
+    def __init__(
+        self,
+        profile: GameProfile,
+        source: FrameSource,
+        sink: KeySink,
+        reader: RewardReader,
+        on_pause: Callable[[str | None], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        realtime: bool = True,
+    ) -> None:
+        self.profile = profile
+        self.source = source
+        self.sink = sink
+        self.reader = reader
+        self.on_pause = on_pause
+        self._clock = clock
+        self._sleep = sleep
+        self.realtime = realtime
+        self.interval = profile.decision_interval
+        self.action_space = gym.spaces.Discrete(len(profile.actions))
+        self.observation_space = gym.spaces.Box(0, 255, (SIZE, SIZE), np.uint8)
+        self._preprocess = FramePreprocessor(stack=1)
+        self._last_frame: Frame | None = None
+        self._next_tick = 0.0
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        return self.profile.action_names
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self.sink.release_all()
+        if self.profile.restart.keys:
+            self._wait_for_focus(self.sink.restart)
+        if self.realtime and self.profile.restart.wait_ms:
+            self._sleep(self.profile.restart.wait_ms / 1000)
+        frame = self._wait_for_motion() if self.realtime else self.source.grab()
+        self.reader.reset()
+        self.reader.read(frame.pixels, frame.time)  # the baseline score of the new episode
+        self._last_frame = frame
+        self._next_tick = frame.time + self.interval
+        obs = self._preprocess.reset(self._game_pixels(frame))[0]
+        return obs, {"frame_time": frame.time}
+
+    def step(self, action: int):
+        if self._last_frame is None:
+            raise RuntimeError("call reset() before step()")
+        sent_at, paused_s = self._wait_for_focus(lambda: self.sink.apply(int(action)))
+        latency = sent_at - self._last_frame.time
+        if paused_s:
+            self._next_tick = self._clock() + self.interval
+        lateness = self._wait_for_tick() if self.realtime else 0.0
+        frame = self.source.grab()
+        event = self.reader.read(frame.pixels, frame.time)
+        self._last_frame = frame
+        obs = self._preprocess.step(self._game_pixels(frame))[0]
+        info = {
+            "frame_time": frame.time,
+            "lateness_s": lateness,
+            "latency_s": latency,
+            "paused_s": paused_s,
+        }
+        return obs, float(event.reward), bool(event.game_over), False, info
+
+    def close(self) -> None:
+        """Release every key and close the sink and the source."""
+        try:
+            self.sink.close()
+        finally:
+            self.source.close()
+
+    def restart_clock(self) -> None:
+        """Start the decision clock afresh after a deliberate pause (e.g. a checkpoint), so the
+        pause is not counted as lateness."""
+        self._next_tick = self._clock() + self.interval
+
+    # -- timing ---------------------------------------------------------------------------------
+
+    def _wait_for_tick(self) -> float:
+        """Sleep until the next decision tick; returns how late we woke (seconds, >= 0)."""
+        tick = self._next_tick
+        now = self._clock()
+        if now > tick + self.interval:
+            # More than a whole tick behind (a stall): skip the missed ticks rather than
+            # rushing through them, and report the lateness.
+            lateness = now - tick
+            self._next_tick = now + self.interval
+            return lateness
+        remaining = tick - now
+        if remaining > SPIN_S:
+            self._sleep(remaining - SPIN_S)
+        while self._clock() < tick:
+            pass
+        self._next_tick = tick + self.interval
+        return max(0.0, self._clock() - tick)
+
+    def _wait_for_focus(self, send: Callable[[], InputStatus]) -> tuple[float, float]:
+        """Send until the game has focus; returns (time sent, seconds paused)."""
+        started = self._clock()
+        status = send()
+        if status is InputStatus.SENT:
+            return self._clock(), 0.0
+        if self.on_pause is not None:
+            self.on_pause(status.value)
+        while status is not InputStatus.SENT:
+            self._sleep(PAUSE_POLL_S)
+            status = send()
+        sent = self._clock()
+        if self.on_pause is not None:
+            self.on_pause(None)
+        return sent, sent - started
+
+    def _wait_for_motion(self) -> Frame:
+        """The first frame in which the game region moved (or the last one at the timeout)."""
+        first = self.source.grab()
+        before = self._game_pixels(first)
+        deadline = self._clock() + START_TIMEOUT_S
+        frame = first
+        while self._clock() < deadline:
+            self._sleep(self.interval / 2)
+            frame = self.source.grab()
+            if not np.array_equal(self._game_pixels(frame), before):
+                break
+        return frame
+
+    def _game_pixels(self, frame: Frame) -> np.ndarray:
+        return crop(frame.pixels, self.profile.game)
+
+
+def make_screen_env(env: ScreenEnv, frame_stack: int = 4) -> gym.Env:
+    """The shared wrappers: an episode time limit (truncation, not a death), episode statistics
+    and the same frame stack as the Atari mode."""
+    steps = max(1, round(env.profile.episode_seconds * env.profile.decisions_per_second))
+    wrapped: gym.Env = gym.wrappers.TimeLimit(env, max_episode_steps=steps)
+    wrapped = gym.wrappers.RecordEpisodeStatistics(wrapped)
+    return gym.wrappers.FrameStackObservation(wrapped, frame_stack)
