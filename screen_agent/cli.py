@@ -263,6 +263,28 @@ def _cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from screen_agent.capture.mss_source import MssSource
+    from screen_agent.input.keyboard import KeyboardSink
+    from screen_agent.probe import ProbeSettings, format_report, probe
+    from screen_agent.profile import load_profile
+
+    profile = load_profile(args.profile)
+    with MssSource(profile, region=None) as source, KeyboardSink(profile) as sink:
+        reports = probe(profile, source, sink, ProbeSettings(trials=args.trials))
+    print(format_report(reports))
+    if args.json:
+        print(json.dumps([{**r.__dict__, "works": r.works} for r in reports]))
+    return 0 if all(r.works for r in reports) else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from screen_agent.demo import run_demo
+
+    run_dir = Path(args.run_dir or f"runs/demo-{args.game}-seed{args.seed}")
+    return run_demo(args.game, args.minutes, run_dir, args.seed, _device(args.device))
+
+
 def _cmd_arcade(args: argparse.Namespace) -> int:
     from screen_agent.arcade.app import run
 
@@ -340,6 +362,22 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--seconds", type=float, required=True)
     record.add_argument("--out", help="folder (default recordings/PROFILE-NAME)")
     record.set_defaults(func=_cmd_record)
+
+    probe = commands.add_parser("probe", help="check that each action's keys reach the game")
+    probe.add_argument("profile")
+    probe.add_argument("--trials", type=int, default=3)
+    probe.add_argument("--json", action="store_true", help="also print the reports as JSON")
+    probe.set_defaults(func=_cmd_probe)
+
+    demo = commands.add_parser(
+        "demo", help="headless: a bundled game on a private Xvfb display, learned from its pixels"
+    )
+    demo.add_argument("--game", default="catch", help="catch (default) or pong")
+    demo.add_argument("--minutes", type=float, default=10.0)
+    demo.add_argument("--run-dir")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--device", default="auto")
+    demo.set_defaults(func=_cmd_demo)
 
     arcade_parser = commands.add_parser("arcade", help="play a bundled game in a window")
     from screen_agent.arcade.app import add_arguments

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.envs.registration import EnvSpec
 
 from screen_agent.capture.frame import Frame, FrameSource, crop
 from screen_agent.input.sink import InputStatus, KeySink
@@ -72,6 +73,10 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         self._sleep = sleep
         self.realtime = realtime
         self.interval = profile.decision_interval
+        # A live game is not deterministic: checkers must not expect equal frames or timings.
+        self.spec = EnvSpec(
+            f"screen-agent/{profile.name}-v0", entry_point=None, nondeterministic=True
+        )
         self.action_space = gym.spaces.Discrete(len(profile.actions))
         self.observation_space = gym.spaces.Box(0, 255, (SIZE, SIZE), np.uint8)
         self._preprocess = FramePreprocessor(stack=1)

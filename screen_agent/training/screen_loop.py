@@ -103,6 +103,8 @@ class Actor:
 
     def __init__(self, agent: DQNAgent, rng: np.random.Generator) -> None:
         self.net = copy.deepcopy(agent.online).eval().requires_grad_(False)
+        # Batch-1 forwards are faster in the default layout than channels-last.
+        self.net.to(memory_format=torch.contiguous_format)
         self.n_actions = agent.n_actions
         self.device = agent.device
         self.rng = rng
@@ -119,7 +121,7 @@ class Actor:
         with self._lock:
             pending, self._pending = self._pending, None
         if pending is not None:
-            self.net.load_state_dict(pending)
+            self.net.load_state_dict(pending)  # copies into the net's own (contiguous) layout
         if epsilon > 0.0 and self.rng.random() < epsilon:
             return int(self.rng.integers(self.n_actions))
         with torch.inference_mode():
@@ -164,7 +166,7 @@ class ScreenTrainer:
         self.env = env
         self.on_event = on_event or (lambda _event: None)
         self.minutes = minutes
-        self.resume = resume
+        self._resume_run = resume
         self.settings = settings or RealtimeSettings()
         if config is None:
             config = screen_config()
@@ -184,7 +186,8 @@ class ScreenTrainer:
         """Stop acting (keys released) until ``resume()``; learning goes on."""
         self._paused.set()
 
-    def resume_acting(self) -> None:
+    def resume(self) -> None:
+        """Act again after ``pause()``."""
         self._paused.clear()
 
     def run(self) -> None:
@@ -223,7 +226,7 @@ class ScreenTrainer:
         )
         step, episodes = 0, 0
         run_dir = self.run_dir
-        if self.resume:
+        if self._resume_run:
             state = load_checkpoint(run_dir / CHECKPOINT)
             agent.load_state_dict(state["agent"], source=str(run_dir / CHECKPOINT))
             step, episodes = int(state["step"]), int(state["episodes"])
@@ -247,15 +250,19 @@ class ScreenTrainer:
         obs, _ = self.env.reset(seed=self.seed)
         with replay_lock:
             replay.start_episode(obs[-1])
+        eps = epsilon(step)
+        action = actor.act(obs, eps)
         try:
             while not self._stop.is_set() and (deadline is None or time.monotonic() < deadline):
                 if self._paused.is_set():
                     self.env.unwrapped.sink.release_all()
                     time.sleep(0.05)
                     continue
-                eps = epsilon(step)
-                action = actor.act(obs, eps)
                 next_obs, reward, terminated, truncated, info = self.env.step(action)
+                done = terminated or truncated
+                # Choose the next action first: bookkeeping must not delay the next keypress.
+                next_eps = epsilon(step + 1)
+                next_action = None if done else actor.act(next_obs, next_eps)
                 with replay_lock:
                     replay.add(action, reward, terminated, truncated, next_obs[-1])
                 step += 1
@@ -267,8 +274,8 @@ class ScreenTrainer:
                     logger.reward(step, reward)
                 if step % settings.frame_event_every == 0:
                     self.on_event(FrameEvent(step, next_obs, profile.action_names[action]))
-                obs = next_obs
-                if terminated or truncated:
+                obs, eps = next_obs, next_eps
+                if done:
                     episodes += 1
                     ret, length = float(info["episode"]["r"]), int(info["episode"]["l"])
                     logger.episode(step, episodes, ret, length)
@@ -276,6 +283,8 @@ class ScreenTrainer:
                     obs, _ = self.env.reset()
                     with replay_lock:
                         replay.start_episode(obs[-1])
+                    next_action = actor.act(obs, eps)
+                action = next_action
                 now = time.monotonic()
                 if now - window_start >= settings.stats_interval_s:
                     stats = learner.take_stats()

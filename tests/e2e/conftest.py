@@ -8,7 +8,6 @@ anywhere else.
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import numpy as np
 import pytest
 
 from screen_agent.arcade.status import read_status
+from screen_agent.xvfb import start_xvfb
 
 SCREEN = "1280x1024x24"
 """Size and depth of the test display."""
@@ -70,35 +70,10 @@ def xvfb_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XDisplay]
     """Start a private Xvfb and point DISPLAY and XAUTHORITY at it for the whole session."""
     _require("Xvfb")
     _require("xdotool")
-    tmp = tmp_path_factory.mktemp("xvfb")
-    xauthority = tmp / "Xauthority"
-    xauthority.touch()
-    # -displayfd: Xvfb picks a free display number itself and writes it to the pipe once it is
-    # ready to accept clients, so there is no race on the number and no sleep.
-    read_fd, write_fd = os.pipe()
-    process = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp / "xvfb.log", "wb"),  # noqa: SIM115 - the child owns it
-    )
-    os.close(write_fd)
-    number = b""
-    deadline = time.monotonic() + 10
-    while not number.endswith(b"\n") and time.monotonic() < deadline:
-        ready, _, _ = select.select([read_fd], [], [], 0.1)
-        if ready:
-            chunk = os.read(read_fd, 64)
-            if not chunk:
-                break
-            number += chunk
-    os.close(read_fd)
-    if not number.strip().isdigit():
-        process.kill()
-        pytest.fail(f"Xvfb did not report a display number: {(tmp / 'xvfb.log').read_text()}")
-    display = XDisplay(name=f":{int(number)}", xauthority=xauthority, process=process)
+    virtual = start_xvfb(SCREEN, tmp_path_factory.mktemp("xvfb"))
+    display = XDisplay(name=virtual.name, xauthority=virtual.xauthority, process=virtual.process)
     saved = {k: os.environ.get(k) for k in ("DISPLAY", "XAUTHORITY")}
-    os.environ["DISPLAY"], os.environ["XAUTHORITY"] = display.name, str(xauthority)
+    os.environ["DISPLAY"], os.environ["XAUTHORITY"] = display.name, str(virtual.xauthority)
     try:
         yield display
     finally:
@@ -107,11 +82,7 @@ def xvfb_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XDisplay]
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        virtual.close()
 
 
 @dataclass

@@ -1,0 +1,76 @@
+"""The screen agent learns Catch from pixels and keys alone, on its own Xvfb display."""
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CATCH_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-catch.toml"
+RANDOM_CATCH_RATE = 0.19
+"""A random policy's catch rate in Catch (measured in tests/arcade over thousands of balls)."""
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_agent_learns_catch_from_the_screen(
+    arcade_window, xvfb_display, tmp_path, screen_agent_command
+):
+    arcade_window("catch", (40, 40))
+    run_dir = tmp_path / "run"
+    trained = subprocess.run(
+        [
+            *screen_agent_command,
+            "train",
+            str(CATCH_PROFILE),
+            "--minutes",
+            "4",
+            "--run-dir",
+            str(run_dir),
+        ],
+        env=xvfb_display.env(),
+        capture_output=True,
+        text=True,
+        timeout=420,
+        check=False,
+    )
+    assert trained.returncode == 0, trained.stdout + trained.stderr
+
+    balls = np.array([float(row["reward"]) for row in read_csv(run_dir / "rewards.csv")])
+    assert set(np.unique(balls)) <= {-1.0, 1.0}
+    assert len(balls) >= 100, f"only {len(balls)} balls in 4 minutes"
+    late_rate = float(np.mean(balls[-40:] > 0))
+    print(f"catch rate over the last 40 of {len(balls)} balls: {late_rate:.2f}")
+    assert late_rate >= RANDOM_CATCH_RATE + 0.3
+
+    timing = read_csv(run_dir / "realtime.csv")[-1]
+    print("real-time statistics:", timing)
+    assert float(timing["lateness_ms_p99"]) < 20
+
+    played = subprocess.run(
+        [
+            *screen_agent_command,
+            "play",
+            str(CATCH_PROFILE),
+            "--episodes",
+            "1",
+            "--json",
+            "--checkpoint",
+            str(run_dir / "checkpoint.pt"),
+        ],
+        env=xvfb_display.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert played.returncode == 0, played.stderr
+    result = json.loads(played.stdout.strip().splitlines()[-1])
+    assert result["episodes"] == 1 and -10 <= result["mean_return"] <= 10
