@@ -1,6 +1,9 @@
 """The ``screen-agent`` command.
 
 Subcommands:
+    gui [PROFILE]                        the desktop app (default when there is a display)
+    train / play / probe / record PROFILE  the screen agent on a game on the screen
+    demo                                 headless: Catch on a private Xvfb, learned from pixels
     gym train ENV_ID / gym eval ENV_ID   train or evaluate the DQN on a gymnasium (or Atari) env
     arcade GAME                          play a bundled game in a window (Catch, or an Atari ROM)
 """
@@ -11,6 +14,7 @@ import argparse
 import dataclasses
 import itertools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -285,6 +289,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.game, args.minutes, run_dir, args.seed, _device(args.device))
 
 
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from screen_agent.gui.app import run
+
+    return run(args)
+
+
 def _cmd_arcade(args: argparse.Namespace) -> int:
     from screen_agent.arcade.app import run
 
@@ -369,6 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--json", action="store_true", help="also print the reports as JSON")
     probe.set_defaults(func=_cmd_probe)
 
+    gui = commands.add_parser("gui", help="the desktop app (the default when there is a display)")
+    # Declared here, not imported from screen_agent.gui: parsing must not load Qt.
+    gui.add_argument("profile", nargs="?", help="a profile to open (calibration/NAME.toml)")
+    gui.set_defaults(func=_cmd_gui)
+
     demo = commands.add_parser(
         "demo", help="headless: a bundled game on a private Xvfb display, learned from its pixels"
     )
@@ -391,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
+        if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+            return main(["gui"])
         parser.print_help()
         return 0
     try:
