@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from screen_agent.arcade.status import read_status
-from screen_agent.xvfb import start_xvfb
+from screen_agent.xvfb import VirtualDisplay, start_xvfb
 
 SCREEN = "1280x1024x24"
 """Size and depth of the test display."""
@@ -30,18 +30,8 @@ WINDOW_TIMEOUT_S = 20.0
 
 
 @dataclass
-class XDisplay:
-    """An Xvfb display started by the tests."""
-
-    name: str
-    """DISPLAY value, e.g. ``":3"``."""
-    xauthority: Path
-    """An empty Xauthority file, so clients never read the user's real cookies."""
-    process: subprocess.Popen[bytes]
-
-    def env(self, **extra: str) -> dict[str, str]:
-        """The environment for a child process on this display."""
-        return {**os.environ, "DISPLAY": self.name, "XAUTHORITY": str(self.xauthority), **extra}
+class XDisplay(VirtualDisplay):
+    """An Xvfb display started by the tests, with xdotool at hand."""
 
     def xdotool(self, *args: str, timeout: float = 10.0) -> str:
         """Run xdotool on this display; returns its stdout."""

@@ -1,0 +1,521 @@
+"""``screen-agent gui [PROFILE]``: the main window.
+
+Open, create and save profiles; a live view of the game with its regions; the region picker;
+the actions and reward editors with the reward debugger; training with live plots. The CLI
+calls :func:`add_arguments` and :func:`run`; ``python -m screen_agent.gui`` calls :func:`main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from screen_agent.errors import UserError
+from screen_agent.gui.actions_editor import ActionsEditor
+from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel, blank_profile
+from screen_agent.gui.preview import AreaFrame, AreaGrabber, LiveView
+from screen_agent.gui.region_picker import PickResult, RegionPicker
+from screen_agent.gui.reward_editor import RewardDebugger, RewardEditor
+from screen_agent.gui.training_view import TrainingView
+from screen_agent.gui.worker import TrainerFactory, TrainingController
+from screen_agent.input.keys import KEY_NAMES
+
+PREVIEW_FPS = 15
+"""Live-view grabs per second (each well under a millisecond)."""
+CALIBRATION_DIR = Path("calibration")
+
+
+def screen_trainer_factory(profile_model: ProfileModel) -> TrainerFactory | str:
+    """A factory building the screen trainer for the saved profile, or why there is none."""
+    try:
+        from screen_agent.training import screen_loop
+    except ImportError as error:
+        return f"training is not available in this build ({error})"
+
+    def factory(on_event: Callable[[Any], None]) -> Any:
+        import torch
+
+        from screen_agent.envs.live import open_live_env
+        from screen_agent.envs.screen import make_screen_env
+        from screen_agent.profile import load_profile
+
+        path = profile_model.path
+        if path is None or profile_model.dirty:
+            raise UserError("save the profile first: training reads it from its file")
+        profile = load_profile(path)
+        env = make_screen_env(
+            open_live_env(profile, path, on_pause=lambda m: on_event(screen_loop.PauseEvent(m)))
+        )
+        run_dir = Path("runs") / f"{profile.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            trainer = screen_loop.ScreenTrainer(profile, run_dir, device, 0, env, on_event=on_event)
+        except BaseException:
+            env.close()
+            raise
+        return _EnvTrainer(trainer, env)
+
+    return factory
+
+
+class _EnvTrainer:
+    """A ScreenTrainer with the env it owns: closing the env (releasing every key) when
+    ``run`` returns, whatever the reason."""
+
+    def __init__(self, trainer: Any, env: Any) -> None:
+        self.trainer, self.env = trainer, env
+
+    def run(self) -> None:
+        try:
+            self.trainer.run()
+        finally:
+            self.env.close()
+
+    def stop(self) -> None:
+        self.trainer.stop()
+
+    def pause(self) -> None:
+        self.trainer.pause()
+
+    def resume(self) -> None:
+        self.trainer.resume()
+
+
+class ProfileForm(QWidget):
+    """The profile's name, window and timing."""
+
+    def __init__(self, model: ProfileModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._updating = False
+        self.name = QLineEdit()
+        self.name.editingFinished.connect(
+            lambda: self._edit(lambda: model.set_name(self.name.text().strip()))
+        )
+        self.window = QLabel()
+        self.window.setWordWrap(True)
+        self.dps = QDoubleSpinBox()
+        self.dps.setRange(1, 60)
+        self.dps.valueChanged.connect(
+            lambda v: self._edit(lambda: model.set_timing(decisions_per_second=v))
+        )
+        self.episode = QDoubleSpinBox()
+        self.episode.setRange(1, 36000)
+        self.episode.setSuffix(" s")
+        self.episode.valueChanged.connect(
+            lambda v: self._edit(lambda: model.set_timing(episode_seconds=v))
+        )
+        self.restart_keys = QLineEdit()
+        self.restart_keys.setPlaceholderText("space")
+        self.restart_keys.editingFinished.connect(self._restart_edited)
+        self.restart_wait = QSpinBox()
+        self.restart_wait.setRange(0, 60000)
+        self.restart_wait.setSuffix(" ms")
+        self.restart_wait.valueChanged.connect(lambda _v: self._restart_edited())
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #d03030;")
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Window", self.window)
+        form.addRow("Decisions per second", self.dps)
+        form.addRow("Episode time limit", self.episode)
+        form.addRow("Restart keys", self.restart_keys)
+        form.addRow("Wait after restart", self.restart_wait)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addStretch()
+        model.changed.connect(self.refresh)
+        self.refresh()
+
+    def _edit(self, change: Callable[[], None]) -> None:
+        if not self._updating:
+            change()
+
+    def _restart_edited(self) -> None:
+        if self._updating:
+            return
+        keys = [
+            k for k in self.restart_keys.text().replace("+", " ").replace(",", " ").split() if k
+        ]
+        bad = [k for k in keys if k not in KEY_NAMES]
+        if bad:
+            self.problem.setText(f"unknown key(s): {', '.join(bad)}")
+            return
+        self.model.set_restart(keys, self.restart_wait.value())
+
+    def refresh(self) -> None:
+        self._updating = True
+        m = self.model
+        self.name.setText(m.name)
+        if m.window is None:
+            self.window.setText("none: regions are absolute screen coordinates")
+        else:
+            size = f" ({m.window.width}x{m.window.height})" if m.window.width else ""
+            self.window.setText(f"{m.window.title!r}{size}")
+        self.dps.setValue(m.decisions_per_second)
+        self.episode.setValue(m.episode_seconds)
+        self.restart_keys.setText(" ".join(m.restart.keys))
+        self.restart_wait.setValue(m.restart.wait_ms)
+        self.problem.setText(m.problem() or "")
+        self._updating = False
+
+
+class MainWindow(QMainWindow):
+    """The app's window; ``live=False`` skips screen grabs (for tests without a display)."""
+
+    def __init__(
+        self,
+        model: ProfileModel | None = None,
+        *,
+        live: bool = True,
+        trainer_factory: TrainerFactory | str | None = None,
+        probe: Callable[[ProfileModel], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.model = model or ProfileModel()
+        self.training = TrainingModel()
+        self.debug = RewardDebugModel()
+        self.controller = TrainingController(self.training, self)
+        self.trainer_factory = (
+            trainer_factory if trainer_factory is not None else screen_trainer_factory(self.model)
+        )
+        self.grabber: AreaGrabber | None = None
+        self.picker: RegionPicker | None = None
+        self.last_frame: AreaFrame | None = None
+        self.error_box: QMessageBox | None = None
+        self.resize(1280, 800)
+
+        self.live_view = LiveView(self.model)
+        self.profile_form = ProfileForm(self.model)
+        self.actions_editor = ActionsEditor(self.model, probe)
+        self.reward_editor = RewardEditor(self.model, self.debug)
+        self.reward_debugger = RewardDebugger(self.debug)
+        self.training_view = TrainingView(self.training)
+        rewards = QSplitter(Qt.Orientation.Vertical)
+        rewards.addWidget(self.reward_editor)
+        rewards.addWidget(self.reward_debugger)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.profile_form, "Profile")
+        self.tabs.addTab(self.actions_editor, "Actions")
+        self.tabs.addTab(rewards, "Rewards")
+        self.tabs.addTab(self.training_view, "Training")
+        splitter = QSplitter()
+        splitter.addWidget(self.live_view)
+        splitter.addWidget(self.tabs)
+        splitter.setSizes([340, 520])
+        self.setCentralWidget(splitter)
+        self._build_actions()
+
+        self.status_rate = QLabel("decisions/s: –")
+        self.status_late = QLabel("lateness p99: –")
+        self.status_profile = QLabel()
+        for w in (self.status_rate, self.status_late):
+            self.statusBar().addWidget(w)
+        self.statusBar().addPermanentWidget(self.status_profile)
+
+        self.model.changed.connect(self._profile_changed)
+        self.model.regions_changed.connect(self._configure_debugger)
+        self.model.rewards_changed.connect(self._configure_debugger)
+        self.training.stats_added.connect(self._stats)
+        self.training.state_changed.connect(lambda _s: self._update_buttons())
+        self.controller.finished.connect(self._update_buttons)
+        self.training.failed.connect(self.show_error)
+        self._profile_changed()
+        self._configure_debugger()
+        self._update_buttons()
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(int(1000 / PREVIEW_FPS))
+        self.timer.timeout.connect(self.grab_frame)
+        if live:
+            self.timer.start()
+
+    # -- actions and toolbar
+    def _build_actions(self) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        menu = self.menuBar().addMenu("&Profile")
+
+        def action(
+            text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
+        ) -> QAction:
+            a = QAction(text, self)
+            a.triggered.connect(lambda _checked=False: slot())
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            if tip:
+                a.setToolTip(tip)
+            return a
+
+        self.new_action = action("New", self.new_profile, QKeySequence.StandardKey.New)
+        self.open_action = action("Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.save_action = action("Save", self.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = action(
+            "Save As…", self.save_as_dialog, QKeySequence.StandardKey.SaveAs
+        )
+        self.pick_action = action(
+            "Pick regions…",
+            self.pick_regions,
+            "Ctrl+R",
+            "Drag the game, score and game-over regions on a frozen screenshot",
+        )
+        self.start_action = action(
+            "▶ Train", self.start_training, None, "Start training on the live game"
+        )
+        self.pause_action = action(
+            "⏸ Pause", self.toggle_pause, None, "Pause or resume acting (keys are released)"
+        )
+        self.stop_action = action(
+            "■ Stop", self.controller.stop, None, "Stop training and release every key"
+        )
+        self.play_action = action("Load checkpoint && play…", self.play_checkpoint, None)
+        for a in (self.new_action, self.open_action, self.save_action, self.save_as_action):
+            menu.addAction(a)
+            bar.addAction(a)
+        bar.addSeparator()
+        bar.addAction(self.pick_action)
+        bar.addSeparator()
+        for a in (self.start_action, self.pause_action, self.stop_action, self.play_action):
+            bar.addAction(a)
+        train = self.menuBar().addMenu("&Training")
+        for a in (self.start_action, self.pause_action, self.stop_action, self.play_action):
+            train.addAction(a)
+
+    def _update_buttons(self) -> None:
+        available = not isinstance(self.trainer_factory, str)
+        state = self.training.state
+        busy = self.controller.running
+        self.start_action.setEnabled(available and not busy)
+        self.start_action.setToolTip(
+            "Start training on the live game" if available else str(self.trainer_factory)
+        )
+        self.pause_action.setEnabled(busy and state in ("running", "paused"))
+        self.pause_action.setText("▶ Resume" if state == "paused" else "⏸ Pause")
+        self.stop_action.setEnabled(busy)
+        self.play_action.setEnabled(False)
+        self.play_action.setToolTip(
+            "Greedy play from a checkpoint needs the screen player (screen_agent.training.screen_loop)"
+        )
+
+    # -- profiles
+    def new_profile(self) -> None:
+        if self._discard_ok():
+            self.model.replace(blank_profile())
+
+    def open_dialog(self) -> None:
+        if not self._discard_ok():
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open profile", str(CALIBRATION_DIR), "Profiles (*.toml)"
+        )
+        if path:
+            self.open_profile(path)
+
+    def open_profile(self, path: str | Path) -> bool:
+        try:
+            self.model.load(path)
+        except UserError as error:
+            self.show_error(str(error), "Cannot open the profile")
+            return False
+        return True
+
+    def save(self) -> bool:
+        if self.model.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.model.path)
+
+    def save_as_dialog(self) -> bool:
+        CALIBRATION_DIR.mkdir(exist_ok=True)
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save profile",
+            str(CALIBRATION_DIR / f"{self.model.name}.toml"),
+            "Profiles (*.toml)",
+        )
+        return bool(path) and self.save_to(path)
+
+    def save_to(self, path: str | Path) -> bool:
+        try:
+            self.model.save(path)
+        except (UserError, OSError) as error:
+            self.show_error(str(error), "Cannot save the profile")
+            return False
+        self.statusBar().showMessage(f"saved {path}", 4000)
+        return True
+
+    def _discard_ok(self) -> bool:
+        if not self.model.dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "Discard the changes to this profile?"
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _profile_changed(self) -> None:
+        m = self.model
+        where = str(m.path) if m.path is not None else "not saved"
+        self.status_profile.setText(f"profile: {m.name}{' *' if m.dirty else ''} ({where})")
+        self.setWindowTitle(f"screen-agent — {m.name}{' *' if m.dirty else ''}")
+
+    # -- regions
+    def pick_regions(self, display: str | None = None) -> RegionPicker | None:
+        """Open the region picker over a frozen screenshot; returns it (for tests)."""
+        initial = dict(self.model.regions)
+        if self.model.window is not None and self.last_frame is not None:
+            sx, sy = self.last_frame.screen_origin
+            initial = {n: r.offset(sx, sy) for n, r in initial.items()}
+        elif self.model.window is not None:
+            initial = {}
+        try:
+            picker = RegionPicker.from_screen(initial=initial, display=display)
+        except Exception as error:
+            self.show_error(f"cannot grab the screen: {error}", "Region picker")
+            return None
+        picker.picked.connect(self._picked)
+        picker.destroyed.connect(lambda: setattr(self, "picker", None))
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.picker = picker
+        picker.start()
+        return picker
+
+    def _picked(self, result: PickResult) -> None:
+        self.model.set_regions(result.regions, result.window)
+        if self.model.name == "untitled" and result.window is not None:
+            slug = "".join(c if c.isalnum() else "-" for c in result.window.title.lower()).strip(
+                "-"
+            )
+            self.model.set_name(slug.replace("screen-agent-arcade--", "arcade-") or "untitled")
+
+    # -- live view and reward debugger
+    def grab_frame(self) -> None:
+        if self.grabber is None:
+            try:
+                self.grabber = AreaGrabber()
+            except Exception as error:
+                self.live_view.set_frame(None, f"no screen to grab: {error}")
+                self.timer.stop()
+                return
+        frame = self.grabber.grab(self.model)
+        if frame is None:
+            self.live_view.set_frame(None, self.grabber.error or "")
+            return
+        self.show_frame(frame)
+
+    def show_frame(self, frame: AreaFrame) -> None:
+        """Show a grabbed frame and run the reward rules on it."""
+        self.last_frame = frame
+        self.live_view.set_frame(frame)
+        self.reward_editor.set_frame(frame.pixels, frame.origin)
+        if self.debug.rules:
+            self.debug.feed(frame.pixels, frame.time)
+
+    def _configure_debugger(self) -> None:
+        origin = self.last_frame.origin if self.last_frame is not None else (0, 0)
+        source = str(self.model.path or self.model.directory / f"{self.model.name}.toml")
+        self.debug.configure(self.model.rewards, self.model.regions, source, origin)
+
+    # -- training
+    def start_training(self) -> None:
+        if isinstance(self.trainer_factory, str):
+            self.show_error(self.trainer_factory, "Training")
+            return
+        problem = self.model.problem()
+        if problem:
+            self.show_error(problem, "The profile is not ready")
+            return
+        if (self.model.dirty or self.model.path is None) and not self.save():
+            return
+        self.tabs.setCurrentWidget(self.training_view)
+        self.controller.start(self.trainer_factory)
+        self._update_buttons()
+
+    def toggle_pause(self) -> None:
+        if self.training.state == "paused":
+            self.controller.resume()
+        else:
+            self.controller.pause()
+
+    def play_checkpoint(self) -> None:
+        self.show_error("Greedy play from the GUI arrives with the screen trainer.", "Play")
+
+    def _stats(self, event: Any) -> None:
+        self.status_rate.setText(f"decisions/s: {event.decisions_per_second:.1f}")
+        self.status_late.setText(f"lateness p99: {event.lateness_ms_p99:.1f} ms")
+
+    # -- errors and closing
+    def show_error(self, message: str, title: str = "Training failed") -> QMessageBox:
+        """Show ``message`` in a dialog that does not block the event loop."""
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.error_box = box
+        return box
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing stops training (the trainer releases every key) and the grabs."""
+        self.timer.stop()
+        self.controller.shutdown()
+        if self.grabber is not None:
+            self.grabber.close()
+            self.grabber = None
+        if self.picker is not None:
+            self.picker.close()
+        super().closeEvent(event)
+
+
+# --- command line -----------------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``screen-agent gui``'s arguments to ``parser``."""
+    parser.add_argument("profile", nargs="?", help="a profile to open (calibration/NAME.toml)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the app until its window closes; returns the exit code."""
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("screen-agent")
+    window = MainWindow()
+    if args.profile and not window.open_profile(args.profile):
+        print(
+            f"error: {window.error_box.text() if window.error_box else args.profile}",
+            file=sys.stderr,
+        )
+        return 2
+    window.show()
+    return int(app.exec())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``screen-agent gui [PROFILE]``."""
+    parser = argparse.ArgumentParser(
+        prog="screen-agent gui", description="The screen-agent desktop app."
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,179 @@
+"""End to end on a private Xvfb: Catch runs, the GUI starts, the test drags the regions in the
+region picker and records the actions with real X input, and the saved profile loads."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from screen_agent.profile import Region, WindowRef, load_profile
+
+DRIVER = Path(__file__).with_name("e2e_driver.py")
+DOCS = Path(__file__).parents[2] / "docs" / "images"
+"""Where the screenshots go when SCREEN_AGENT_SCREENSHOTS=1 (else into the test's tmp dir)."""
+CATCH_AT = (870, 40)
+"""Where the game window goes: beside the GUI's 860x700 window at (0, 0)."""
+
+
+class Gui:
+    """The GUI process and its answers."""
+
+    def __init__(self, display) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(DRIVER)],
+            env=display.env(QT_QPA_PLATFORM="xcb"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[dict] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("{"):
+                self.lines.put(json.loads(line))
+
+    def send(self, command: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def expect(self, kind: str, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            if message["event"] == kind:
+                return message
+        self.process.kill()
+        pytest.fail(
+            f"the GUI never said {kind!r}: {self.process.stderr.read() if self.process.stderr else ''}"
+        )
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.send("quit")
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def drag(pyautogui, start: tuple[int, int], end: tuple[int, int]) -> None:
+    pyautogui.moveTo(*start)
+    pyautogui.mouseDown()
+    for t in (0.3, 0.7, 1.0):
+        pyautogui.moveTo(
+            round(start[0] + (end[0] - start[0]) * t), round(start[1] + (end[1] - start[1]) * t)
+        )
+        time.sleep(0.03)
+    pyautogui.mouseUp()
+    time.sleep(0.1)
+
+
+def save_screenshot(screen, region: dict[str, int], name: str, tmp_path: Path) -> None:
+    import cv2
+
+    folder = DOCS if os.environ.get("SCREEN_AGENT_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    pixels = screen(region)
+    cv2.imwrite(str(folder / name), cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2BGR))
+
+
+@pytest.mark.e2e
+def test_pick_regions_record_actions_and_save(
+    xvfb_display, arcade_window, keyboard, screen, tmp_path
+):
+    game = arcade_window("catch", CATCH_AT)
+    x0, y0 = game.geometry["X"], game.geometry["Y"]
+    gui = Gui(xvfb_display)
+    try:
+        gui.expect("ready", timeout=30)
+        gui.send("pick")
+        gui.expect("picker")
+        keyboard.press("w")  # then click the game: regions follow its window
+        keyboard.click(x0 + 200, y0 + 300)
+        drag(keyboard, (x0, y0 + 80), (x0 + 400, y0 + 560))
+        keyboard.moveTo(x0 + 300, y0 + 200)  # the lens shows the pixels here
+        time.sleep(0.4)
+        save_screenshot(
+            screen,
+            {"left": 0, "top": 0, "width": 1280, "height": 1024},
+            "gui-region-picker.png",
+            tmp_path,
+        )
+        keyboard.press("enter")
+        drag(keyboard, (x0 + 273, y0 + 8), (x0 + 394, y0 + 72))
+        keyboard.press("enter")
+        keyboard.press("enter")  # no game-over region
+        picked = gui.expect("picked")
+        assert picked["window"] == "screen-agent arcade: catch"
+        assert picked["regions"] == {"game": [0, 80, 400, 480], "score": [273, 8, 121, 64]}
+
+        for key in ("left", "right"):
+            gui.send("record")
+            gui.expect("recording")
+            keyboard.keyDown(key)
+            time.sleep(0.05)
+            keyboard.keyUp(key)
+            recorded = gui.expect("recorded")
+        assert recorded["actions"] == [["noop", []], ["left", ["left"]], ["right", ["right"]]]
+
+        path = tmp_path / "catch.toml"
+        gui.send(f"save {path}")
+        assert gui.expect("saved")["ok"]
+        profile = load_profile(path)
+        assert profile.window == WindowRef("screen-agent arcade: catch", 400, 560)
+        assert profile.regions == {
+            "game": Region(0, 80, 400, 480),
+            "score": Region(273, 8, 121, 64),
+        }
+        assert profile.action_names == ("noop", "left", "right")
+        assert profile.action_keys == {"left", "right"}
+
+        game.focus()  # the game pauses without focus; let it play for the pictures
+        gui.send("tab 0")
+        gui.expect("tab")
+        time.sleep(0.5)  # a few live frames
+        save_screenshot(
+            screen, {"left": 0, "top": 0, "width": 860, "height": 700}, "gui-main.png", tmp_path
+        )
+
+        # The reward debugger runs the rules on the live game.
+        gui.send(
+            json.dumps({"kind": "score_change", "region": "score", "settle_frames": 2}).join(
+                ("rule ", "")
+            )
+        )
+        assert gui.expect("rule")["error"] is None
+        gui.send("tab 2")
+        gui.expect("tab")
+        time.sleep(2.5)
+        gui.send("debug")
+        debug = gui.expect("debug")
+        assert debug["samples"] > 10 and len(debug["names"]) == 1
+        save_screenshot(
+            screen,
+            {"left": 0, "top": 0, "width": 860, "height": 700},
+            "gui-reward-debugger.png",
+            tmp_path,
+        )
+    finally:
+        gui.close()
+    assert gui.process.returncode == 0
