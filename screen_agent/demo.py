@@ -82,7 +82,7 @@ def _summary(run_dir: Path) -> None:
         return
     with rewards_file.open() as handle:
         rewards = np.array([float(row["reward"]) for row in csv.DictReader(handle)])
-    for window in (50, len(rewards)):
+    for window in sorted({min(50, len(rewards)), len(rewards)}):
         last = rewards[-window:]
         print(
             f"last {len(last)} scoring events: {int((last > 0).sum())} won, "
