@@ -375,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     probe = commands.add_parser("probe", help="check that each action's keys reach the game")
     probe.add_argument("profile")
-    probe.add_argument("--trials", type=int, default=3)
+    probe.add_argument("--trials", type=int, default=5)
     probe.add_argument("--json", action="store_true", help="also print the reports as JSON")
     probe.set_defaults(func=_cmd_probe)
 

@@ -29,7 +29,7 @@ DIFF_LEVEL = 24
 class ProbeSettings:
     """How the probe watches; times in seconds."""
 
-    trials: int = 3
+    trials: int = 5
     hold_s: float = 0.35
     """How long each trial holds the keys while watching."""
     settle_s: float = 0.25
@@ -98,33 +98,43 @@ def probe(
             self_moving |= changed
     self_moving = cv2.dilate(self_moving.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
 
-    reports = []
-    for index, action in enumerate(profile.actions):
-        if index == noop:
-            continue
-        delays, peaks = [], []
-        for _ in range(settings.trials):
+    def peak_and_onset(keys: tuple[str, ...], threshold: int) -> tuple[int, float | None]:
+        first, peak = None, 0
+        for lag, changed in trial(keys):
+            count = int(np.count_nonzero(changed & ~self_moving))
+            peak = max(peak, count)
+            if first is None and count >= threshold:
+                first = lag
+        return peak, first
+
+    # Round robin over the actions, so opposite moves alternate and a paddle is not left
+    # against a wall (where its own key would change nothing) for the next trial.
+    tested = [i for i in range(len(profile.actions)) if i != noop]
+    delays: dict[int, list[float]] = {i: [] for i in tested}
+    peaks: dict[int, list[int]] = {i: [] for i in tested}
+    for _ in range(settings.trials):
+        # What leaks past the mask with no key held right now (a ball somewhere new): this
+        # round's reactions must clearly exceed it.
+        leak, _ = peak_and_onset(profile.actions[noop].keys, 10**9)
+        threshold = max(settings.min_pixels, 2 * leak)
+        for index in tested:
             if on_trial is not None:
-                on_trial(action.name)
-            first, peak = None, 0
-            for lag, changed in trial(action.keys):
-                count = int(np.count_nonzero(changed & ~self_moving))
-                peak = max(peak, count)
-                if first is None and count >= settings.min_pixels:
-                    first = lag
-            peaks.append(peak)
+                on_trial(profile.actions[index].name)
+            peak, first = peak_and_onset(profile.actions[index].keys, threshold)
+            peaks[index].append(peak)
             if first is not None:
-                delays.append(first)
-        reports.append(
-            ActionReport(
-                name=action.name,
-                keys=action.keys,
-                responded=len(delays),
-                trials=settings.trials,
-                delay_ms=1000 * float(np.median(delays)) if delays else None,
-                changed_pixels=int(np.median(peaks)),
-            )
+                delays[index].append(first)
+    reports = [
+        ActionReport(
+            name=profile.actions[i].name,
+            keys=profile.actions[i].keys,
+            responded=len(delays[i]),
+            trials=settings.trials,
+            delay_ms=1000 * float(np.median(delays[i])) if delays[i] else None,
+            changed_pixels=int(np.median(peaks[i])),
         )
+        for i in tested
+    ]
     return reports
 
 
