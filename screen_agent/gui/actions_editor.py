@@ -1,16 +1,20 @@
 """The actions editor: the action set as a table; press keys to record an action.
 
 "Record keys" listens until every key pressed is released again: the keys held together
-become the action's keys. The no-op action (no keys) is marked; "Test" calls the probe
-function given to the editor (``screen-agent probe``: which actions change the game).
+become the action's keys. The no-op action (no keys) is marked; "Test…" runs the input probe
+(``screen-agent probe``: which actions change the game) in a worker thread and shows its
+report, one row per action, flagging those with no visible effect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,8 +27,143 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from screen_agent.errors import UserError
 from screen_agent.gui.model import ProfileModel
 from screen_agent.input.keys import KEY_NAMES
+from screen_agent.probe import ActionReport, format_report
+
+ProbeJob = Callable[[threading.Event, Callable[[str], None]], list[ActionReport]]
+"""``job(cancel, progress) -> reports``: the probe itself, run in a worker thread; it ends early
+(raising :class:`ProbeCancelled`) once ``cancel`` is set, and reports what it does through
+``progress``."""
+ProbeFunction = Callable[[ProfileModel], ProbeJob]
+"""``probe(model) -> job``: called in the GUI thread when Test is clicked; takes what the job
+needs from the model (UserError if the profile is not ready)."""
+FOCUS_TIMEOUT_S = 30.0
+"""How long the probe waits for the user to click the game window."""
+
+
+class ProbeCancelled(Exception):
+    """The probe was cancelled (its keys are released)."""
+
+
+class _CancellableSink:
+    """The sink the probe presses keys with: raises once cancelled, and counts the presses
+    refused because the game had no focus."""
+
+    def __init__(self, sink: Any, cancel: threading.Event) -> None:
+        self.sink, self.cancel = sink, cancel
+        self.paused = 0
+
+    def hold(self, keys: Iterable[str]) -> Any:
+        if self.cancel.is_set():
+            raise ProbeCancelled
+        from screen_agent.input.sink import InputStatus
+
+        status = self.sink.hold(keys)
+        if status is not InputStatus.SENT:
+            self.paused += 1
+        return status
+
+    def release_all(self) -> None:
+        self.sink.release_all()
+
+
+def live_probe(model: ProfileModel, display: str | None = None) -> ProbeFunction:
+    """The probe on the live game window: ``screen-agent probe`` for the model's profile."""
+
+    def prepare(model: ProfileModel) -> ProbeJob:
+        profile = model.to_profile()  # UserError: shown in the editor, no thread started
+
+        def job(cancel: threading.Event, progress: Callable[[str], None]) -> list[ActionReport]:
+            from screen_agent.capture.mss_source import MssSource
+            from screen_agent.gui.player import wait_for_focus
+            from screen_agent.input.keyboard import KeyboardSink
+            from screen_agent.probe import ProbeSettings, probe
+
+            with (
+                MssSource(profile, region=None, display=display) as source,
+                KeyboardSink(profile, display=display) as sink,
+            ):
+                if sink.focus_check is not None and not sink.focus_check():
+                    progress("Click the game window: the probe starts once it has focus…")
+                    if not wait_for_focus(sink.focus_check, FOCUS_TIMEOUT_S, cancel):
+                        if cancel.is_set():
+                            raise ProbeCancelled
+                        raise UserError(
+                            f"the game window never got keyboard focus in {FOCUS_TIMEOUT_S:.0f} s"
+                        )
+                keys = _CancellableSink(sink, cancel)
+                reports = probe(
+                    profile,
+                    source,
+                    keys,
+                    ProbeSettings(),
+                    lambda name: progress(f"pressing {name}…"),
+                )
+                if keys.paused:
+                    progress(
+                        f"the game lost focus during {keys.paused} presses: "
+                        "keep it focused and test again"
+                    )
+                return reports
+
+        return job
+
+    return prepare
+
+
+class ProbeRunner(QObject):
+    """Runs one probe job at a time in a Python thread; its signals arrive in the GUI thread
+    (queued: this object lives there)."""
+
+    progress = Signal(str)
+    finished = Signal(object)
+    """The list of ActionReport."""
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.cancel_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def start(self, job: ProbeJob) -> None:
+        if self.running:
+            raise RuntimeError("a probe is already running")
+        self.cancel_event = threading.Event()
+        cancel = self.cancel_event
+
+        def run() -> None:
+            try:
+                reports = job(cancel, self.progress.emit)
+            except ProbeCancelled:
+                self.cancelled.emit()
+            except Exception as error:
+                detail = (
+                    "" if isinstance(error, UserError) else "\n" + traceback.format_exc(limit=4)
+                )
+                self.failed.emit(f"{type(error).__name__}: {error}{detail}")
+            else:
+                self.finished.emit(reports)
+
+        self.thread = threading.Thread(target=run, name="screen-agent probe", daemon=True)
+        self.thread.start()
+
+    def cancel(self, wait_s: float = 0.0) -> bool:
+        """Ask the probe to stop (its keys are released); True once it has ended."""
+        self.cancel_event.set()
+        if self.thread is not None:
+            self.thread.join(wait_s)
+        return not self.running
+
+
+REPORT_COLUMNS = ("Action", "Keys", "Reacts", "Delay", "Changed px", "Verdict")
+NO_EFFECT = "no visible effect: does this key reach the game?"
 
 _SPECIAL = {
     Qt.Key.Key_Left: "left",
@@ -117,19 +256,28 @@ class KeyRecorder(QPushButton):
 
 
 class ActionsEditor(QWidget):
-    """Edits ``model.actions`` and ``model.key_hold_ms``."""
+    """Edits ``model.actions`` and ``model.key_hold_ms``; tests them with the input probe."""
 
     def __init__(
         self,
         model: ProfileModel,
-        probe: Callable[[ProfileModel], None] | None = None,
+        probe: ProbeFunction | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """``probe(model)`` runs the input probe; the Test button calls it."""
+        """``probe(model)`` prepares the input probe's job; the Test button runs it in a worker
+        thread and shows the reports."""
         super().__init__(parent)
         self.model = model
         self.probe = probe
         self._updating = False
+        self.reports: list[ActionReport] = []
+        self.report_text = ""
+        """The probe's last report as ``screen-agent probe`` prints it."""
+        self.runner = ProbeRunner(self)
+        self.runner.progress.connect(self._probe_progress)
+        self.runner.finished.connect(self.show_reports)
+        self.runner.failed.connect(self._probe_failed)
+        self.runner.cancelled.connect(self._probe_cancelled)
 
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Name", "Keys"])
@@ -160,6 +308,13 @@ class ActionsEditor(QWidget):
         self.hold.valueChanged.connect(self._hold_changed)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.results = QTableWidget(0, len(REPORT_COLUMNS))
+        self.results.setHorizontalHeaderLabels(list(REPORT_COLUMNS))
+        self.results.horizontalHeader().setStretchLastSection(True)
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.verticalHeader().setVisible(False)
+        self.results.setToolTip("The input probe's last report")
+        self.results.hide()
 
         buttons = QHBoxLayout()
         for w in (
@@ -179,6 +334,7 @@ class ActionsEditor(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(hold_row)
         layout.addWidget(self.status)
+        layout.addWidget(self.results)
 
         model.actions_changed.connect(self.refresh)
         self.refresh()
@@ -265,8 +421,66 @@ class ActionsEditor(QWidget):
         if not self._updating:
             self.model.set_key_hold_ms(value)
 
+    # -- the input probe
     def run_probe(self) -> None:
+        """Test…: start the probe in a worker thread (or cancel the one running)."""
+        if self.runner.running:
+            self.runner.cancel()
+            self.status.setText("Cancelling the probe…")
+            return
         if self.probe is None:
             self.status.setText("The input probe is not available in this build.")
             return
-        self.probe(self.model)
+        try:
+            job = self.probe(self.model)
+        except UserError as error:
+            self.status.setText(f"Cannot test: {error}")
+            return
+        self.status.setText("Probing: each action's keys are pressed a few times…")
+        self.test_button.setText("Cancel test")
+        self.runner.start(job)
+
+    def show_reports(self, reports: list[ActionReport]) -> None:
+        """Show the probe's reports: one row per action, failures flagged in red."""
+        self.reports = list(reports)
+        self.report_text = format_report(self.reports)
+        self.results.setRowCount(len(self.reports))
+        bad = QBrush(QColor("#d03030"))
+        for row, r in enumerate(self.reports):
+            cells = (
+                r.name,
+                "+".join(r.keys) or "(none)",
+                f"{r.responded}/{r.trials}",
+                "-" if r.delay_ms is None else f"{r.delay_ms:.0f} ms",
+                str(r.changed_pixels),
+                "works" if r.works else NO_EFFECT,
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if not r.works:
+                    item.setForeground(bad)
+                self.results.setItem(row, column, item)
+        self.results.resizeColumnsToContents()
+        self.results.setToolTip(self.report_text)
+        self.results.show()
+        failing = [r.name for r in self.reports if not r.works]
+        self.status.setText(
+            f"No visible effect: {', '.join(failing)}. Does the game get these keys?"
+            if failing
+            else "Every action changes the game."
+        )
+        self._probe_done()
+
+    def _probe_progress(self, message: str) -> None:
+        self.status.setText(message)
+
+    def _probe_failed(self, message: str) -> None:
+        self.status.setText(f"The probe failed: {message}")
+        self._probe_done()
+
+    def _probe_cancelled(self) -> None:
+        self.status.setText("Probe cancelled.")
+        self._probe_done()
+
+    def _probe_done(self) -> None:
+        self.test_button.setText("Test…")

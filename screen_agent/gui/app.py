@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,8 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from screen_agent.errors import UserError
-from screen_agent.gui.actions_editor import ActionsEditor
+from screen_agent.gui.actions_editor import ActionsEditor, ProbeFunction, live_probe
 from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel, blank_profile
+from screen_agent.gui.player import Stopped, make_interruptible, screen_player_factory
 from screen_agent.gui.preview import AreaFrame, AreaGrabber, LiveView
 from screen_agent.gui.region_picker import PickResult, RegionPicker
 from screen_agent.gui.reward_editor import RewardDebugger, RewardEditor
@@ -46,6 +48,32 @@ from screen_agent.input.keys import KEY_NAMES
 PREVIEW_FPS = 15
 """Live-view grabs per second (each well under a millisecond)."""
 CALIBRATION_DIR = Path("calibration")
+
+
+TRAINER_MODULES = (
+    "torch._dynamo",  # imported when the agent is built: ~2 s of imports
+    "torch.utils.tensorboard",  # the run's logger: protobuf descriptors built in C
+    "screen_agent.agent.dqn",
+    "screen_agent.envs.live",
+    "screen_agent.capture.mss_source",
+    "screen_agent.input.keyboard",
+    "pyautogui",  # the keyboard sink's, imported when it opens
+)
+"""What starting training imports. Imported by the worker thread they stalled the GUI thread
+(the e2e test saw 330-510 ms on a loaded 2-CPU machine: C extensions building module state
+hold the GIL), so the window imports them before it shows; then the longest stall after Train
+is the training tab's first paint, and the first frame comes 1 s after Train, not 4 s."""
+
+
+def preload_trainer_modules() -> None:
+    """Import :data:`TRAINER_MODULES` now (those that fail are left to fail at Train)."""
+    import importlib
+
+    for name in TRAINER_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # e.g. no display for pyautogui: training reports it when started
+            continue
 
 
 def screen_trainer_factory(profile_model: ProfileModel) -> TrainerFactory | str:
@@ -69,6 +97,8 @@ def screen_trainer_factory(profile_model: ProfileModel) -> TrainerFactory | str:
         env = make_screen_env(
             open_live_env(profile, path, on_pause=lambda m: on_event(screen_loop.PauseEvent(m)))
         )
+        stop = threading.Event()
+        make_interruptible(env, stop)  # Stop works while the env waits for the game's focus
         run_dir = Path("runs") / f"{profile.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         try:
@@ -76,7 +106,7 @@ def screen_trainer_factory(profile_model: ProfileModel) -> TrainerFactory | str:
         except BaseException:
             env.close()
             raise
-        return _EnvTrainer(trainer, env)
+        return _EnvTrainer(trainer, env, stop)
 
     return factory
 
@@ -85,17 +115,21 @@ class _EnvTrainer:
     """A ScreenTrainer with the env it owns: closing the env (releasing every key) when
     ``run`` returns, whatever the reason."""
 
-    def __init__(self, trainer: Any, env: Any) -> None:
+    def __init__(self, trainer: Any, env: Any, stop: threading.Event | None = None) -> None:
         self.trainer, self.env = trainer, env
+        self._stop = stop or threading.Event()
 
     def run(self) -> None:
         try:
             self.trainer.run()
+        except Stopped:
+            pass  # stopped while the env waited (for focus, say): the trainer has cleaned up
         finally:
             self.env.close()
 
     def stop(self) -> None:
         self.trainer.stop()
+        self._stop.set()
 
     def pause(self) -> None:
         self.trainer.pause()
@@ -194,7 +228,8 @@ class MainWindow(QMainWindow):
         *,
         live: bool = True,
         trainer_factory: TrainerFactory | str | None = None,
-        probe: Callable[[ProfileModel], None] | None = None,
+        probe: ProbeFunction | None = None,
+        player_factory: Callable[[ProfileModel, Path], TrainerFactory] | None = None,
     ) -> None:
         super().__init__()
         self.model = model or ProfileModel()
@@ -204,6 +239,11 @@ class MainWindow(QMainWindow):
         self.trainer_factory = (
             trainer_factory if trainer_factory is not None else screen_trainer_factory(self.model)
         )
+        self.player_factory = player_factory or screen_player_factory
+        self.mode = "train"
+        """What the controller runs: "train" or "play" (greedy play from a checkpoint)."""
+        if live and not isinstance(self.trainer_factory, str):
+            preload_trainer_modules()
         self.grabber: AreaGrabber | None = None
         self.picker: RegionPicker | None = None
         self.last_frame: AreaFrame | None = None
@@ -212,7 +252,9 @@ class MainWindow(QMainWindow):
 
         self.live_view = LiveView(self.model)
         self.profile_form = ProfileForm(self.model)
-        self.actions_editor = ActionsEditor(self.model, probe)
+        self.actions_editor = ActionsEditor(
+            self.model, probe if probe is not None else live_probe(self.model)
+        )
         self.reward_editor = RewardEditor(self.model, self.debug)
         self.reward_debugger = RewardDebugger(self.debug)
         self.training_view = TrainingView(self.training)
@@ -244,7 +286,11 @@ class MainWindow(QMainWindow):
         self.training.stats_added.connect(self._stats)
         self.training.state_changed.connect(lambda _s: self._update_buttons())
         self.controller.finished.connect(self._update_buttons)
-        self.training.failed.connect(self.show_error)
+        self.training.failed.connect(
+            lambda message: self.show_error(
+                message, "Play failed" if self.mode == "play" else "Training failed"
+            )
+        )
         self._profile_changed()
         self._configure_debugger()
         self._update_buttons()
@@ -289,12 +335,17 @@ class MainWindow(QMainWindow):
             "▶ Train", self.start_training, None, "Start training on the live game"
         )
         self.pause_action = action(
-            "⏸ Pause", self.toggle_pause, None, "Pause or resume acting (keys are released)"
+            "❚❚ Pause", self.toggle_pause, None, "Pause or resume acting (keys are released)"
         )
         self.stop_action = action(
             "■ Stop", self.controller.stop, None, "Stop training and release every key"
         )
-        self.play_action = action("Load checkpoint && play…", self.play_checkpoint, None)
+        self.play_action = action(
+            "Load checkpoint && play…",
+            self.play_checkpoint,
+            None,
+            "Play greedily with a trained agent (a run's checkpoint.pt)",
+        )
         for a in (self.new_action, self.open_action, self.save_action, self.save_as_action):
             menu.addAction(a)
             bar.addAction(a)
@@ -316,12 +367,9 @@ class MainWindow(QMainWindow):
             "Start training on the live game" if available else str(self.trainer_factory)
         )
         self.pause_action.setEnabled(busy and state in ("running", "paused"))
-        self.pause_action.setText("▶ Resume" if state == "paused" else "⏸ Pause")
+        self.pause_action.setText("▶ Resume" if state == "paused" else "❚❚ Pause")
         self.stop_action.setEnabled(busy)
-        self.play_action.setEnabled(False)
-        self.play_action.setToolTip(
-            "Greedy play from a checkpoint needs the screen player (screen_agent.training.screen_loop)"
-        )
+        self.play_action.setEnabled(available and not busy)
 
     # -- profiles
     def new_profile(self) -> None:
@@ -428,11 +476,13 @@ class MainWindow(QMainWindow):
         self.show_frame(frame)
 
     def show_frame(self, frame: AreaFrame) -> None:
-        """Show a grabbed frame and run the reward rules on it."""
+        """Show a grabbed frame and, while the reward debugger is on screen, run the reward
+        rules on it (not otherwise: reading the rules and redrawing the hidden strip chart took
+        the GUI thread up to 230 ms at a time while training)."""
         self.last_frame = frame
         self.live_view.set_frame(frame)
         self.reward_editor.set_frame(frame.pixels, frame.origin)
-        if self.debug.rules:
+        if self.debug.rules and self.reward_debugger.isVisible():
             self.debug.feed(frame.pixels, frame.time)
 
     def _configure_debugger(self) -> None:
@@ -452,6 +502,7 @@ class MainWindow(QMainWindow):
         if (self.model.dirty or self.model.path is None) and not self.save():
             return
         self.tabs.setCurrentWidget(self.training_view)
+        self.mode = "train"
         self.controller.start(self.trainer_factory)
         self._update_buttons()
 
@@ -462,7 +513,33 @@ class MainWindow(QMainWindow):
             self.controller.pause()
 
     def play_checkpoint(self) -> None:
-        self.show_error("Greedy play from the GUI arrives with the screen trainer.", "Play")
+        """Ask for a checkpoint, then play greedily with it."""
+        runs = Path("runs")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Load a checkpoint",
+            str(runs if runs.is_dir() else Path.cwd()),
+            "Checkpoints (*.pt);;All files (*)",
+        )
+        if path:
+            self.start_playing(path)
+
+    def start_playing(self, checkpoint: str | Path) -> bool:
+        """Play greedily with the agent in ``checkpoint`` in the worker thread, until Stop."""
+        if self.controller.running:
+            return False
+        problem = self.model.problem()
+        if problem:
+            self.show_error(problem, "The profile is not ready")
+            return False
+        if (self.model.dirty or self.model.path is None) and not self.save():
+            return False
+        self.tabs.setCurrentWidget(self.training_view)
+        self.mode = "play"
+        self.controller.start(self.player_factory(self.model, Path(checkpoint)))
+        self.statusBar().showMessage(f"playing greedily with {checkpoint}")
+        self._update_buttons()
+        return True
 
     def _stats(self, event: Any) -> None:
         self.status_rate.setText(f"decisions/s: {event.decisions_per_second:.1f}")

@@ -1,26 +1,101 @@
 """Runs the GUI on the test's Xvfb for test_gui_e2e.py, driven by lines on stdin.
 
 Each command is one line; the driver answers with one JSON line per event. It only opens the
-picker, starts key recording and saves: the mouse drags and key presses themselves come from
-the test, as real X events (pyautogui).
+picker, starts key recording, opens and saves profiles and presses Train and Stop: the mouse
+drags, key presses and window focus come from the test, as real X events (pyautogui, xdotool).
+While training, a :class:`StallMeter` measures how long the GUI thread's event loop stalls;
+``status`` reports it with what the training view received.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
 import sys
 import threading
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from screen_agent.gui.app import MainWindow
+from screen_agent.gui.worker import StallMeter
+
+
+class RecordingStallMeter(StallMeter):
+    """A StallMeter that also keeps every tick's stall (for percentiles and the worst few)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stalls: list[float] = []
+        self.big: list[tuple[float, float]] = []
+        self.began = 0.0
+
+    def start(self) -> None:
+        self.stalls = []
+        self.big = []  # (seconds since start, stall ms) of the stalls over 40 ms
+        self.began = time.monotonic()
+        super().start()
+
+    def _tick(self) -> None:  # as StallMeter's, keeping each tick's stall
+        elapsed = self._clock.nsecsElapsed() / 1e6
+        self._clock.restart()
+        stall = elapsed - self.interval_ms
+        self.ticks += 1
+        self.longest_ms = max(self.longest_ms, stall)
+        self.stalls.append(stall)
+        if stall > 40:
+            self.big.append((round(time.monotonic() - self.began, 2), round(stall, 1)))
+
+    def summary(self) -> dict[str, object]:
+        stalls = sorted(self.stalls)
+        if not stalls:
+            return {"longest_ms": 0.0, "ticks": 0}
+        return {
+            "longest_ms": round(self.longest_ms, 1),
+            "ticks": self.ticks,
+            "p99_ms": round(stalls[int(0.99 * (len(stalls) - 1))], 1),
+            "over_50ms": sum(s > 50 for s in stalls),
+            "over_100ms": sum(s > 100 for s in stalls),
+            "worst_ms": [round(s, 1) for s in stalls[-5:]],
+            "over_40ms_at": self.big[:20],
+        }
 
 
 def say(kind: str, **data: object) -> None:
     print(json.dumps({"event": kind, **data}), flush=True)
+
+
+def _trace_stalls(limit_s: float = 0.05) -> None:
+    """Diagnostics: when the GUI thread's last tick is over ``limit_s`` old, print (stderr) what
+    the other threads are doing, to find what holds the GIL or the CPU."""
+    import traceback
+
+    gui = threading.get_ident()
+    last = [time.monotonic()]
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: last.__setitem__(0, time.monotonic()))
+    ticker.start(5)
+    _trace_stalls.ticker = ticker  # type: ignore[attr-defined]
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.01)
+            late = time.monotonic() - last[0]
+            if late > limit_s:
+                frames = sys._current_frames()
+                lines = [f"--- GUI stalled {1000 * late:.0f} ms"]
+                for ident, frame in frames.items():
+                    if ident == threading.get_ident():
+                        continue
+                    name = "GUI" if ident == gui else "thread"
+                    lines += [f"  {name}", *traceback.format_stack(frame, limit=8)]
+                print("\n".join(lines), file=sys.stderr, flush=True)
+                last[0] = time.monotonic() + 1  # one report per stall
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def main() -> int:
@@ -48,9 +123,73 @@ def main() -> int:
             window=None if result.window is None else result.window.title,
         )
 
+    training = window.training
+    counts = {"frames": 0, "episodes": 0}
+    training.frame_changed.connect(lambda _e: counts.__setitem__("frames", counts["frames"] + 1))
+    training.episode_added.connect(
+        lambda _e: counts.__setitem__("episodes", counts["episodes"] + 1)
+    )
+    whole = RecordingStallMeter()  # from pressing Train
+    steady = RecordingStallMeter()  # from the first agent's-eye view on
+
+    def first_frame(_event: object) -> None:
+        if counts["frames"] == 1:
+            steady.start()
+
+    training.frame_changed.connect(first_frame)
+    window.controller.finished.connect(lambda: say("finished", state=training.state))
+
+    editor = window.actions_editor
+    editor.runner.progress.connect(lambda message: say("probe_progress", message=message))
+    editor.runner.failed.connect(lambda message: say("probe_failed", message=message))
+    editor.runner.finished.connect(
+        lambda reports: say(
+            "probed",
+            works={r.name: r.works for r in reports},
+            verdicts=[editor.results.item(row, 5).text() for row in range(len(reports))],
+            text=editor.report_text,
+        )
+    )
+
+    def status() -> None:
+        view = window.training_view
+        xs, _ys = view.curves["return"].getData()
+        say(
+            "status",
+            state=training.state,
+            error=training.error,
+            episodes=counts["episodes"],
+            returns=list(training.returns),
+            return_points=0 if xs is None else len(xs),
+            frames=counts["frames"],
+            eyes_drawn=sum(not label.pixmap().isNull() for label in view.eyes),
+            action=view.action.text(),
+            pause=training.pause_message,
+            stall=whole.summary(),
+            steady_stall=steady.summary(),
+            status_rate=window.status_rate.text(),
+            first_frame_s=round(steady.began - whole.began, 2) if steady.began else None,
+        )
+
     def run(command: str) -> None:
         name, _, arg = command.partition(" ")
-        if name == "pick":
+        if name == "open":
+            say("opened", ok=window.open_profile(arg), name=window.model.name)
+        elif name == "probe":
+            window.tabs.setCurrentWidget(editor)
+            editor.test_button.click()
+        elif name == "train":
+            whole.start()
+            window.start_training()
+            say("training", running=window.controller.running)
+        elif name == "status":
+            status()
+        elif name == "stop":
+            whole.stop()
+            steady.stop()
+            status()
+            window.stop_action.trigger()
+        elif name == "pick":
             picker = window.pick_regions()
             assert picker is not None
             picker.picked.connect(picked)
@@ -81,6 +220,8 @@ def main() -> int:
     timer = QTimer()
     timer.timeout.connect(poll)
     timer.start(20)
+    if os.environ.get("SCREEN_AGENT_STALL_TRACE") == "1":
+        _trace_stalls()
     say("ready", id=int(window.winId()))
     return int(app.exec())
 

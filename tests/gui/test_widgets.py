@@ -97,7 +97,7 @@ def test_actions_editor_shows_the_model_and_records_keys(qtbot):
     editor.hold.setValue(80)
     assert model.key_hold_ms == 80
     probed = []
-    editor.probe = probed.append
+    editor.probe = lambda m: (probed.append(m), lambda cancel, progress: [])[1]
     editor.test_button.click()
     assert probed == [model]
 
