@@ -22,7 +22,7 @@ from screen_agent.arcade.digits import decode
 from screen_agent.arcade.layout import SCORE_CHARS, CatchLayout
 
 if TYPE_CHECKING:  # fixtures' types; pytest provides the objects
-    from conftest import ArcadeLauncher, ArcadeWindow, HelperWindow
+    from e2e_fixtures import ArcadeLauncher, ArcadeWindow, HelperWindow
 
 pytestmark = pytest.mark.e2e
 

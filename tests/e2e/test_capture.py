@@ -15,7 +15,7 @@ from screen_agent.capture import Frame, FrameSource, MssSource, RecordedSource, 
 from screen_agent.profile import ProfileError, load_profile
 
 if TYPE_CHECKING:
-    from conftest import ArcadeLauncher, XDisplay
+    from e2e_fixtures import ArcadeLauncher, XDisplay
 
 pytestmark = pytest.mark.e2e
 

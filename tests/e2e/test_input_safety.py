@@ -18,7 +18,7 @@ from screen_agent.input import InputStatus, KeyNotAllowedError
 from screen_agent.profile import load_profile
 
 if TYPE_CHECKING:
-    from conftest import ArcadeLauncher, XDisplay
+    from e2e_fixtures import ArcadeLauncher, XDisplay
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,6 @@ game's status file (see ``recordings.py`` for the method). The file name does no
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,16 +20,7 @@ import numpy as np
 import pytest
 from recordings import CATCH_REGIONS, PONG_REGIONS, distinct_samples, label, path_of
 
-# The e2e fixtures (xvfb_display, arcade_window, screen, keyboard), imported into this module
-# so pytest finds them here; loaded by path because tests/ is not a package.
-_spec = importlib.util.spec_from_file_location(
-    "e2e_fixtures", Path(__file__).resolve().parents[1] / "e2e" / "conftest.py"
-)
-_e2e = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _e2e  # dataclasses look their module up there
-_spec.loader.exec_module(_e2e)
-xvfb_display, arcade_window = _e2e.xvfb_display, _e2e.arcade_window
-screen, keyboard = _e2e.screen, _e2e.keyboard
+# The e2e fixtures (xvfb_display, arcade_window, screen, keyboard) come from tests/conftest.py.
 
 FPS = 15.0
 """Grab rate, frames per second: the profiles' decision rate."""
