@@ -1,11 +1,13 @@
 """The reward editor and its live debugger.
 
 :class:`RewardEditor` edits the profile's ``[[rewards]]`` tables: a list of rules and a form
-for the selected one (kind, region, reward, game over, then the kind's own keys, each written
-as a TOML value), a one-click template capture from the live frame, and digit calibration
-(type the number shown; the glyphs of the score region are learnt and saved next to the
-profile). Every edit rebuilds the rules, so a mistake shows at once with the reader's own
-message.
+for the selected one (kind, region, reward, game over, then the kind's own keys as typed
+widgets: spin boxes for numbers, a colour button, range pairs, a trigger menu; TOML text only
+for the structured ``digits`` table and the template's ``image``), a one-click template
+capture from the live frame, and digit calibration (type the number shown; the glyphs of the
+score region are learnt and saved next to the profile). Every edit goes through the
+:class:`ProfileModel` and rebuilds the rules, so a mistake shows at once with the reader's
+own message.
 
 :class:`RewardDebugger` plots each rule's signal as the frames arrive (a pyqtgraph strip
 chart) and marks every reward (green) and game over (red) as it fires.
@@ -15,12 +17,16 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QColorDialog,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -36,30 +42,27 @@ from PySide6.QtWidgets import (
 
 from screen_agent.gui.model import Firing, ProfileModel, RewardDebugModel
 from screen_agent.profile import dumps_toml
+from screen_agent.reward.pixels import colour_mask
+from screen_agent.reward.rules import TRIGGERS
 
-KIND_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
-    "score_change": (("settle_frames", "2"), ("tolerance", "0")),
-    "digits": (
-        ("settle_frames", "2"),
-        ("digits", '{ style = "seven_segment", char_width = 31, char_height = 56, thickness = 7 }'),
-    ),
-    "range": (
-        ("colour", "[255, 90, 90]"),
-        ("tolerance", "30"),
-        ("fraction", "[0.05, 1.0]"),
-        ("intensity", "[200, 255] (instead of colour and fraction)"),
-        ("trigger", '"enter"'),
-        ("settle_frames", "2"),
-    ),
-    "template": (
-        ("image", '"capture with the button"'),
-        ("threshold", "0.8"),
-        ("trigger", '"enter"'),
-        ("settle_frames", "2"),
-    ),
-    "frozen": (("seconds", "5"), ("tolerance", "0")),
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "score_change": ("settle_frames", "tolerance"),
+    "digits": ("settle_frames", "digits"),
+    "range": ("colour", "tolerance", "fraction", "intensity", "trigger", "settle_frames"),
+    "template": ("image", "threshold", "trigger", "settle_frames"),
+    "frozen": ("seconds", "tolerance"),
 }
-"""Each kind's own keys and a hint of their value (see calibration/README.md)."""
+"""Each kind's own keys, in the order the form shows them (see calibration/README.md)."""
+
+EXCLUDES: dict[str, dict[str, tuple[str, ...]]] = {
+    "range": {"intensity": ("fraction", "colour", "tolerance"), "fraction": ("intensity",)},
+}
+"""Keys that setting a key removes: a range rule either counts a colour (``colour``,
+``tolerance``, ``fraction``) or measures ``intensity``, and the reader refuses a table with
+both (the colour keys as unknown), so switching must not leave the other behind."""
+
+NEEDS: dict[str, dict[str, tuple[str, ...]]] = {"range": {"fraction": ("colour",)}}
+"""Keys without a default that setting a key adds when absent (from their widgets)."""
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "score_change": {"settle_frames": 2},
@@ -69,6 +72,21 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "frozen": {"seconds": 5.0},
 }
 """What a new rule of each kind starts with."""
+
+TRIGGER_MEANINGS: dict[str, str] = {
+    "enter": "once, when it starts holding",
+    "while": "on every grab it holds",
+}
+"""What each of the reader's ``trigger`` values does; the values offered are ``rules.TRIGGERS``."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+"""What :meth:`Field.show_value` gets for a key the rule's table leaves out."""
 
 
 def toml_value(text: str) -> Any:
@@ -81,7 +99,29 @@ def toml_value(text: str) -> Any:
 
 def format_value(value: Any) -> str:
     """A value as TOML text (the inverse of :func:`toml_value`)."""
-    return dumps_toml({"v": value}).strip()[len("v = ") :]
+    # One level down: dumps_toml writes a top-level table as a [section], a nested one inline.
+    return dumps_toml({"t": {"v": value}}).split("\nv = ", 1)[1].rstrip("\n")
+
+
+def _text(value: Any) -> str:
+    """A value as TOML text for a message, or its repr if TOML cannot hold it."""
+    try:
+        return format_value(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as the reader sees it: numbers to within rounding, lists and tuples alike."""
+    if _is_number(a) and _is_number(b):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
 
 
 def rule_summary(table: dict[str, Any]) -> str:
@@ -96,6 +136,418 @@ def rule_summary(table: dict[str, Any]) -> str:
     return f"{kind} on {table.get('region', '?')}" + (f" → {', '.join(what)}" if what else "")
 
 
+# --- one widget per key -----------------------------------------------------------------------
+class Field(QWidget):
+    """One key of a rule's table as a widget, in a form row under :attr:`label`.
+
+    :meth:`show_value` puts the model's value in without emitting (model -> widget); a user's
+    change emits :attr:`edited` with the new value, None meaning "remove the key" (widget ->
+    model). A value in the file the widget cannot show exactly (an unknown trigger, more
+    decimals than the box has, a string for a number) is flagged with a red "!" whose tooltip
+    says what the file holds; the reader's own message is in the editor's status line.
+    """
+
+    edited = Signal(object)
+
+    def __init__(self, key: str, label: str, tip: str) -> None:
+        super().__init__()
+        self.key = key
+        self.tip = f"{key}: {tip}"
+        self.label = QLabel(label)
+        self.label.setToolTip(self.tip)
+        self.setToolTip(self.tip)
+        self.inputs: tuple[QWidget, ...] = ()
+        self.warning = QLabel("!")
+        self.warning.setStyleSheet("color: #d03030; font-weight: bold;")
+        self.warning.hide()
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+
+    def _lay_out(self, *widgets: QWidget, stretch: bool = True) -> None:
+        for widget in widgets:
+            self._row.addWidget(widget)
+        self._row.addWidget(self.warning)
+        if stretch:  # spin boxes keep their natural width instead of spanning the form
+            self._row.addStretch(1)
+
+    def label_widget(self) -> QWidget:
+        """What the form shows left of the field."""
+        return self.label
+
+    def show_value(self, value: Any) -> None:
+        """Show the table's value (MISSING: the key is absent) without emitting ``edited``."""
+        for widget in self.inputs:
+            widget.blockSignals(True)
+        try:
+            self._show(value)
+        finally:
+            for widget in self.inputs:
+                widget.blockSignals(False)
+        shown = self.current()
+        problem = None
+        if value is not MISSING and not _same(shown, value):
+            problem = (
+                f"The profile has {self.key} = {_text(value)}, which this field cannot show; "
+                f"an edit here writes what it shows ({_text(shown)})."
+            )
+        self.mark(problem)
+
+    def mark(self, problem: str | None) -> None:
+        """Flag (or clear) a problem with the value, explained in the flag's tooltip."""
+        self.warning.setVisible(problem is not None)
+        self.warning.setToolTip(problem or "")
+
+    def set_excluded(self, excluded: bool, why: str = "") -> None:
+        """Grey the field out while another key rules it out (it is then not in the table)."""
+        self.setEnabled(not excluded)
+        self.label.setEnabled(not excluded)
+        self.setToolTip(f"{self.tip} (not used: {why})" if excluded else self.tip)
+
+    def current(self) -> Any:
+        """The value the field shows, as it would be written (None: the key left out)."""
+        raise NotImplementedError
+
+    def proposal(self) -> Any:
+        """The value to add when another key needs this one (see :data:`NEEDS`)."""
+        return self.current()
+
+    def _show(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def _emit(self, *_: Any) -> None:
+        self.edited.emit(self.current())
+
+
+class IntField(Field):
+    """An integer key (``settle_frames``, ``tolerance``) in a spin box; absent shows the
+    reader's default."""
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        tip: str,
+        minimum: int,
+        maximum: int,
+        default: int,
+        suffix: str = "",
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.default = default
+        self.spin = QSpinBox()
+        self.spin.setRange(minimum, maximum)
+        self.spin.setSuffix(suffix)
+        # One edit per finished number, not one per digit typed (each rebuilds the rules).
+        self.spin.setKeyboardTracking(False)
+        self.spin.valueChanged.connect(self._emit)
+        self.inputs = (self.spin,)
+        self._lay_out(self.spin)
+
+    def _show(self, value: Any) -> None:
+        number = value if _is_number(value) else self.default
+        self.spin.setValue(int(min(max(round(number), self.spin.minimum()), self.spin.maximum())))
+
+    def current(self) -> int:
+        return self.spin.value()
+
+
+class FloatField(Field):
+    """A number key (``threshold``, ``seconds``) in a spin box. With ``unset_text``, the
+    minimum stands for "key absent" (for a required key whose minimum the reader refuses)."""
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        tip: str,
+        minimum: float,
+        maximum: float,
+        step: float,
+        decimals: int,
+        default: float,
+        suffix: str = "",
+        unset_text: str | None = None,
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.default = default
+        self.unset_text = unset_text
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(minimum, maximum)
+        self.spin.setSingleStep(step)
+        self.spin.setDecimals(decimals)
+        self.spin.setSuffix(suffix)
+        if unset_text is not None:
+            self.spin.setSpecialValueText(unset_text)
+        self.spin.setKeyboardTracking(False)
+        self.spin.valueChanged.connect(self._emit)
+        self.inputs = (self.spin,)
+        self._lay_out(self.spin)
+
+    def _show(self, value: Any) -> None:
+        if _is_number(value):
+            number = float(value)
+        elif self.unset_text is not None:
+            number = self.spin.minimum()
+        else:
+            number = self.default
+        self.spin.setValue(min(max(number, self.spin.minimum()), self.spin.maximum()))
+
+    def current(self) -> float | None:
+        value = self.spin.value()
+        if self.unset_text is not None and value <= self.spin.minimum():
+            return None
+        return round(value, self.spin.decimals())
+
+
+class PairField(Field):
+    """A ``[min, max]`` key (``fraction``, ``intensity``) as two spin boxes; ``optional`` puts
+    a check box in the label column that adds or removes the key."""
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        tip: str,
+        bounds: tuple[float, float],
+        initial: tuple[float, float],
+        step: float,
+        decimals: int,
+        whole: bool = False,
+        optional: bool = False,
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.whole = whole
+        self.low = QDoubleSpinBox()
+        self.high = QDoubleSpinBox()
+        for spin, value, name in ((self.low, initial[0], "min"), (self.high, initial[1], "max")):
+            spin.setRange(*bounds)
+            spin.setSingleStep(step)
+            spin.setDecimals(decimals)
+            spin.setValue(value)
+            spin.setKeyboardTracking(False)
+            spin.setToolTip(f"{key} {name}")
+            spin.valueChanged.connect(self._emit)
+        self.enabled: QCheckBox | None = None
+        self.inputs = (self.low, self.high)
+        if optional:
+            self.enabled = QCheckBox(label)
+            self.enabled.setToolTip(f"{self.tip} (unchecked: the key is left out)")
+            self.enabled.toggled.connect(self._toggled)
+            self.inputs = (self.low, self.high, self.enabled)
+        self._lay_out(self.low, QLabel("to"), self.high)
+
+    def label_widget(self) -> QWidget:
+        return self.enabled or self.label
+
+    def _toggled(self, _on: bool) -> None:
+        self._sync()
+        self._emit()
+
+    def _sync(self) -> None:
+        on = self.enabled is None or self.enabled.isChecked()
+        self.low.setEnabled(on)
+        self.high.setEnabled(on)
+
+    def _show(self, value: Any) -> None:
+        if self.enabled is not None:
+            self.enabled.setChecked(value is not MISSING)
+        if isinstance(value, list | tuple) and len(value) == 2 and all(map(_is_number, value)):
+            self.low.setValue(float(value[0]))
+            self.high.setValue(float(value[1]))
+        self._sync()
+
+    def _number(self, spin: QDoubleSpinBox) -> float | int:
+        value = round(spin.value(), spin.decimals())
+        return _plain(value) if self.whole else value
+
+    def current(self) -> list[float | int] | None:
+        if self.enabled is not None and not self.enabled.isChecked():
+            return None
+        return [self._number(self.low), self._number(self.high)]
+
+    def proposal(self) -> list[float | int]:
+        return [self._number(self.low), self._number(self.high)]
+
+    def set_excluded(self, excluded: bool, why: str = "") -> None:
+        if self.enabled is None:
+            super().set_excluded(excluded, why)
+        # An optional pair's check box is itself the switch: checking it removes the others.
+
+
+class ColourField(Field):
+    """An ``[r, g, b]`` key as a swatch button that opens a colour dialog, and a button asking
+    the editor (:attr:`sample_requested`) for the region's colour in the live frame."""
+
+    sample_requested = Signal()
+
+    def __init__(self, key: str, label: str, tip: str, initial: tuple[int, int, int]) -> None:
+        super().__init__(key, label, tip)
+        self.colour = initial
+        self.is_set = False
+        self.button = QPushButton()
+        self.button.clicked.connect(self._ask)
+        self.sample = QPushButton("From region")
+        self.sample.setToolTip(
+            "Set the colour to the mean colour of the rule's region in the live frame"
+        )
+        self.sample.clicked.connect(self.sample_requested.emit)
+        self.ask: Callable[[QColor, QWidget], QColor] = lambda initial, parent: (
+            QColorDialog.getColor(initial, parent, "Colour to count")
+        )
+        """Asks the user for a colour (an invalid QColor: cancelled); tests replace it."""
+        self.inputs = (self.button, self.sample)
+        self._lay_out(self.button, self.sample)
+        self._paint()
+
+    def _paint(self) -> None:
+        if self.is_set:
+            swatch = QPixmap(28, 14)
+            swatch.fill(QColor(*self.colour))
+            self.button.setIcon(QIcon(swatch))
+            self.button.setText("{}, {}, {}".format(*self.colour))
+        else:
+            self.button.setIcon(QIcon())
+            self.button.setText("not set: choose…")
+
+    def _show(self, value: Any) -> None:
+        self.is_set = value is not MISSING
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 3
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value)
+        ):
+            self.colour = (int(value[0]), int(value[1]), int(value[2]))
+        self._paint()
+
+    def _ask(self) -> None:
+        chosen = self.ask(QColor(*self.colour), self)
+        if chosen.isValid():
+            self.choose((chosen.red(), chosen.green(), chosen.blue()))
+
+    def choose(self, rgb: tuple[int, int, int]) -> None:
+        """Show ``rgb`` (0-255 each) and emit it, as a pick in the dialog does."""
+        self.colour = (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+        self.is_set = True
+        self._paint()
+        self._emit()
+
+    def current(self) -> list[int] | None:
+        return list(self.colour) if self.is_set else None
+
+    def proposal(self) -> list[int]:
+        return list(self.colour)
+
+
+class ChoiceField(Field):
+    """A key with a few allowed strings (``trigger``) in a drop-down; absent shows the
+    reader's default."""
+
+    def __init__(
+        self, key: str, label: str, tip: str, choices: Mapping[str, str], default: str
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.default = default
+        self.combo = QComboBox()
+        for i, (value, meaning) in enumerate(choices.items()):
+            self.combo.addItem(f"{value}: {meaning}", value)
+            self.combo.setItemData(i, meaning, Qt.ItemDataRole.ToolTipRole)
+        self.combo.currentIndexChanged.connect(self._emit)
+        self.inputs = (self.combo,)
+        self._lay_out(self.combo)
+
+    def _show(self, value: Any) -> None:
+        index = self.combo.findData(value) if isinstance(value, str) else -1
+        self.combo.setCurrentIndex(index if index >= 0 else self.combo.findData(self.default))
+
+    def current(self) -> str:
+        return str(self.combo.currentData())
+
+
+class TomlField(Field):
+    """A structured key (the ``digits`` table, the template's ``image``) as TOML text,
+    applied when editing finishes; a parse error emits :attr:`invalid` instead."""
+
+    invalid = Signal(str)
+
+    def __init__(self, key: str, label: str, tip: str, hint: str) -> None:
+        super().__init__(key, label, tip)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(hint)
+        self.edit.editingFinished.connect(self._finished)
+        self.inputs = (self.edit,)
+        self._lay_out(self.edit, stretch=False)
+
+    def _show(self, value: Any) -> None:
+        self.edit.setText("" if value is MISSING else _text(value))
+        self.edit.setCursorPosition(0)  # a long table shows its start (the style)
+
+    def current(self) -> Any:
+        text = self.edit.text().strip()
+        try:
+            return toml_value(text) if text else None
+        except ValueError:
+            return text
+
+    def _finished(self) -> None:
+        text = self.edit.text().strip()
+        try:
+            value = toml_value(text) if text else None
+        except ValueError as error:
+            self.mark(str(error))
+            self.invalid.emit(str(error))
+            return
+        self.mark(None)
+        self.edited.emit(value)
+
+
+SETTLE_TIP = "grabs in a row the condition must hold before it counts (1 = at once)"
+TOLERANCE_TIPS = {
+    "score_change": "per-channel difference (0-255) up to which a pixel counts as unchanged",
+    "range": "per-channel distance (0-255) within which a pixel counts as the colour",
+    "frozen": "per-channel difference (0-255) up to which a pixel counts as unchanged",
+}
+
+
+def make_field(kind: str, key: str) -> Field:
+    """The widget for ``key`` of a ``kind`` rule, with the reader's type, bounds and default
+    (``screen_agent/reward/rules.py``, ``digits_rule.py``)."""
+    if key == "settle_frames":
+        return IntField(key, "Settle", SETTLE_TIP, 1, 600, 2, " grabs")
+    if key == "tolerance":
+        default = 30 if kind == "range" else 0
+        return IntField(key, "Tolerance", TOLERANCE_TIPS[kind], 0, 255, default)
+    if key == "colour":
+        return ColourField(key, "Colour", "the RGB to count (0-255 each)", (255, 90, 90))
+    if key == "fraction":
+        tip = "fires while this share (0-1) of the region's pixels is near the colour"
+        return PairField(key, "Fraction", tip, (0, 1), (0.05, 1.0), 0.01, 3, optional=True)
+    if key == "intensity":
+        tip = "fires while the region's mean grey (0-255) is in range; instead of colour"
+        return PairField(
+            key, "Intensity", tip, (0, 255), (200, 255), 1, 1, whole=True, optional=True
+        )
+    if key == "trigger":
+        choices = {
+            value: TRIGGER_MEANINGS.get(value, "") for value in TRIGGERS
+        }  # the reader's list
+        return ChoiceField(key, "Trigger", "when the rule fires", choices, "enter")
+    if key == "threshold":
+        tip = "normalised correlation (0-1) at which the reference counts as found"
+        return FloatField(key, "Threshold", tip, 0, 1, 0.05, 2, 0.8)
+    if key == "seconds":
+        tip = "how long the region must stay unchanged, in seconds"
+        return FloatField(key, "Seconds", tip, 0, 3600, 0.5, 2, 5.0, " s", "not set")
+    if key == "digits":
+        tip = 'how the characters look, a TOML table; style = "templates" or "seven_segment"'
+        hint = '{ style = "seven_segment", char_width = 31, char_height = 56, thickness = 7 }'
+        return TomlField(key, "Digits", tip, hint)
+    if key == "image":
+        tip = "the reference PNG, relative to the profile, as a TOML string"
+        return TomlField(key, "Image", tip, '"capture it with the Capture template button"')
+    raise KeyError(f"no widget for {kind}.{key}")
+
+
+# --- the editor -------------------------------------------------------------------------------
 class RewardEditor(QWidget):
     """Edits ``model.rewards``; :meth:`set_frame` gives it the live frame for captures."""
 
@@ -111,6 +563,7 @@ class RewardEditor(QWidget):
         self.frame: np.ndarray | None = None
         self.frame_origin = (0, 0)
         self._updating = False
+        self._status_error = False
 
         self.rules = QListWidget()
         self.rules.currentRowChanged.connect(self._show_rule)
@@ -137,8 +590,25 @@ class RewardEditor(QWidget):
         self.form.addRow("Region", self.region)
         self.form.addRow("Reward", self.reward)
         self.form.addRow("Game over", self.game_over)
-        self.params: dict[str, QLineEdit] = {}
-        self.params_form = QFormLayout()
+
+        # Every kind's fields, built once as rows of the same form (so the labels line up) and
+        # shown for the selected rule's kind: a refresh only sets their values, so a spin box
+        # being edited keeps its focus while every step rebuilds the rules.
+        self.fields: dict[str, dict[str, Field]] = {}
+        for kind, keys in KIND_KEYS.items():
+            self.fields[kind] = {}
+            for key in keys:
+                field = make_field(kind, key)
+                field.edited.connect(lambda value, key=key: self._field_edited(key, value))
+                if isinstance(field, TomlField):
+                    field.invalid.connect(
+                        lambda message, key=key: self.set_status(f"{key}: {message}", error=True)
+                    )
+                if isinstance(field, ColourField):
+                    field.sample_requested.connect(self.sample_colour)
+                self.form.addRow(field.label_widget(), field)
+                self.form.setRowVisible(field, False)
+                self.fields[kind][key] = field
 
         self.capture_button = QPushButton("Capture template")
         self.capture_button.setToolTip(
@@ -171,13 +641,20 @@ class RewardEditor(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.rules, 1)
         layout.addLayout(self.form)
-        layout.addLayout(self.params_form)
         layout.addLayout(tools)
         layout.addWidget(self.status)
 
         model.rewards_changed.connect(self.refresh)
         model.regions_changed.connect(self.refresh)
         self.refresh()
+
+    @property
+    def params(self) -> dict[str, Field]:
+        """The selected rule's own fields by key (empty when no rule is selected)."""
+        row = self.current()
+        if row is None:
+            return {}
+        return self.fields.get(str(self.model.rewards[row].get("kind")), {})
 
     # -- model -> widget
     def refresh(self) -> None:
@@ -208,18 +685,15 @@ class RewardEditor(QWidget):
         reward = table.get("reward", 1.0 if kind in ("score_change", "digits") else 0.0)
         self.reward.setValue(float(reward) if isinstance(reward, int | float) else 0.0)
         self.game_over.setChecked(bool(table.get("game_over", kind == "frozen")))
-        while self.params_form.rowCount():
-            self.params_form.removeRow(0)
-        self.params = {}
-        if has:
-            for key, hint in KIND_KEYS.get(kind, ()):
-                edit = QLineEdit(format_value(table[key]) if key in table else "")
-                edit.setPlaceholderText(hint)
-                edit.editingFinished.connect(
-                    lambda key=key, edit=edit: self._param_edited(key, edit)
-                )
-                self.params[key] = edit
-                self.params_form.addRow(key, edit)
+        for name, fields in self.fields.items():
+            for field in fields.values():
+                self.form.setRowVisible(field, has and name == kind)
+        if has and kind in self.fields:
+            excludes = EXCLUDES.get(kind, {})
+            for key, field in self.fields[kind].items():
+                field.show_value(table.get(key, MISSING))
+                by = [other for other, keys in excludes.items() if key in keys and other in table]
+                field.set_excluded(bool(by), f"the rule uses {' and '.join(by)}")
         self.capture_button.setEnabled(has and kind == "template")
         self.calibrate_button.setEnabled(has and kind == "digits")
         self.digit_value.setEnabled(has and kind == "digits")
@@ -248,6 +722,7 @@ class RewardEditor(QWidget):
     def set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setStyleSheet("color: #d03030;" if error else "")
+        self._status_error = error
 
     # -- widget -> model
     def current(self) -> int | None:
@@ -270,18 +745,25 @@ class RewardEditor(QWidget):
         } | DEFAULT_RULES[kind]
         self.model.set_rule(row, table)
 
-    def _param_edited(self, key: str, edit: QLineEdit) -> None:
-        text = edit.text().strip()
-        if self._updating:
-            return
-        try:
-            value = toml_value(text) if text else None
-        except ValueError as error:
-            self.set_status(f"{key}: {error}", error=True)
-            return
+    def _field_edited(self, key: str, value: Any) -> None:
+        """A field's new value (None: remove the key), with the keys it rules out removed and
+        the keys it needs added, as one model update."""
         row = self.current()
-        if row is not None and self.model.rewards[row].get(key) != value:
-            self.model.update_rule(row, **{key: value})
+        if self._updating or row is None:
+            return
+        table = self.model.rewards[row]
+        kind = str(table.get("kind"))
+        changes = {key: value}
+        if value is not None:
+            for other in EXCLUDES.get(kind, {}).get(key, ()):
+                changes[other] = None
+            for other in NEEDS.get(kind, {}).get(key, ()):
+                if other not in table and other in self.fields.get(kind, {}):
+                    changes[other] = self.fields[kind][other].proposal()
+        # A table never holds None (TOML has no null), so get() == None means "absent".
+        if all(table.get(k) == v for k, v in changes.items()):
+            return  # nothing new (a line edit losing focus, a value set back)
+        self.model.update_rule(row, **changes)
 
     def add_rule(self, kind: str | None = None) -> int:
         kind = kind or self.new_kind.currentText()
@@ -321,6 +803,30 @@ class RewardEditor(QWidget):
             self.set_status(f"The {region_name} region is not inside the live frame.", error=True)
             return None
         return self.frame[y : y + r.height, x : x + r.width].copy()
+
+    def sample_colour(self) -> tuple[int, int, int] | None:
+        """Set the selected range rule's colour to the mean colour (RGB 0-255) of its region
+        in the live frame, and say what share of the region lies within tolerance of it."""
+        row = self.current()
+        if row is None or self.model.rewards[row].get("kind") != "range":
+            return None
+        region = str(self.model.rewards[row].get("region"))
+        crop = self._crop(region)
+        if crop is None:
+            return None
+        r, g, b = (int(v) for v in np.rint(crop.reshape(-1, 3).mean(axis=0)))
+        rgb = (r, g, b)
+        colour = self.fields["range"]["colour"]
+        assert isinstance(colour, ColourField)
+        colour.choose(rgb)  # emits: the edit goes through the model like a pick in the dialog
+        if not self._status_error:
+            tolerance = int(self.fields["range"]["tolerance"].current())
+            share = float(colour_mask(crop, rgb, tolerance).mean())
+            self.set_status(
+                f"Colour set to the mean of {region}, {rgb[0]}, {rgb[1]}, {rgb[2]}: {share:.0%} "
+                f"of its pixels are within tolerance {tolerance} of it now."
+            )
+        return rgb
 
     def capture_template(self) -> str | None:
         """Save the selected template rule's region of the live frame; returns the file name."""

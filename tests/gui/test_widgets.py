@@ -111,14 +111,12 @@ def test_reward_editor_edits_rules_and_captures_a_template(qtbot, tmp_path):
     model.add_rule({"kind": "score_change", "region": "score"})  # model -> widget
     assert editor.rules.count() == 1 and "score_change on score" in editor.rules.item(0).text()
     assert "all valid" in editor.status.text()
-    editor.params["settle_frames"].setText("4")  # widget -> model
-    editor.params["settle_frames"].editingFinished.emit()
+    editor.params["settle_frames"].spin.setValue(4)  # widget -> model
     assert model.rewards[0]["settle_frames"] == 4
-    editor.params["settle_frames"].setText("0")
-    editor.params["settle_frames"].editingFinished.emit()
+    model.update_rule(0, settle_frames=0)  # a value the reader refuses, as a file could hold
     assert "settle_frames" in editor.status.text()  # the reader's own message
-    editor.params["settle_frames"].setText("2")
-    editor.params["settle_frames"].editingFinished.emit()
+    editor.params["settle_frames"].spin.setValue(2)
+    assert model.rewards[0]["settle_frames"] == 2 and "all valid" in editor.status.text()
     editor.new_kind.setCurrentText("template")
     editor.add_button.click()
     assert model.rewards[1]["kind"] == "template"
