@@ -12,14 +12,13 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
 from screen_agent.gui.model import ProfileModel
-from screen_agent.gui.reward_editor import (
-    KIND_KEYS,
+from screen_agent.gui.reward_editor import KIND_KEYS, RewardEditor
+from screen_agent.gui.reward_fields import (
     ChoiceField,
     ColourField,
     FloatField,
     IntField,
     PairField,
-    RewardEditor,
     TomlField,
     toml_value,
 )

@@ -1,0 +1,500 @@
+"""The reward editor's typed fields: one widget per key of a ``[[rewards]]`` rule.
+
+Each :class:`Field` shows one key of a rule's table with the widget its reader
+(``screen_agent/reward``) implies, with the reader's bounds and default: spin boxes for
+numbers (:class:`IntField`, :class:`FloatField`), a ``[min, max]`` pair (:class:`PairField`),
+a colour button (:class:`ColourField`), a drop-down of allowed strings (:class:`ChoiceField`),
+and TOML text for structured values (:class:`TomlField`). :func:`make_field` picks the widget
+for a kind's key. The fields only show and emit values; :mod:`screen_agent.gui.reward_editor`
+lays them out and applies their edits to the model.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from screen_agent.profile import dumps_toml
+from screen_agent.reward.rules import TRIGGERS
+
+TRIGGER_MEANINGS: dict[str, str] = {
+    "enter": "once, when it starts holding",
+    "while": "on every grab it holds",
+}
+"""What each of the reader's ``trigger`` values does; the values offered are ``rules.TRIGGERS``."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+"""What :meth:`Field.show_value` gets for a key the rule's table leaves out."""
+
+
+def toml_value(text: str) -> Any:
+    """Parse one TOML value (``2``, ``[1, 2]``, ``"enter"``, ``{ a = 1 }``); ValueError if bad."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"not a TOML value: {text!r} ({error})") from None
+
+
+def format_value(value: Any) -> str:
+    """A value as TOML text (the inverse of :func:`toml_value`)."""
+    # One level down: dumps_toml writes a top-level table as a [section], a nested one inline.
+    return dumps_toml({"t": {"v": value}}).split("\nv = ", 1)[1].rstrip("\n")
+
+
+def _text(value: Any) -> str:
+    """A value as TOML text for a message, or its repr if TOML cannot hold it."""
+    try:
+        return format_value(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as the reader sees it: numbers to within rounding, lists and tuples alike."""
+    if _is_number(a) and _is_number(b):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def plain_number(value: float) -> float | int:
+    """A whole number as an int (written ``2``, not ``2.0``), any other as a float."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+class Field(QWidget):
+    """One key of a rule's table as a widget, in a form row under :attr:`label`.
+
+    :meth:`show_value` puts the model's value in without emitting (model -> widget); a user's
+    change emits :attr:`edited` with the new value, None meaning "remove the key" (widget ->
+    model). A value in the file the widget cannot show exactly (an unknown trigger, more
+    decimals than the box has, a string for a number) is flagged with a red "!" whose tooltip
+    says what the file holds; the reader's own message is in the editor's status line.
+    """
+
+    edited = Signal(object)
+
+    def __init__(self, key: str, label: str, tip: str) -> None:
+        super().__init__()
+        self.key = key
+        self.tip = f"{key}: {tip}"
+        self.label = QLabel(label)
+        self.label.setToolTip(self.tip)
+        self.setToolTip(self.tip)
+        self.inputs: tuple[QWidget, ...] = ()
+        self.warning = QLabel("!")
+        self.warning.setStyleSheet("color: #d03030; font-weight: bold;")
+        self.warning.hide()
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+
+    def _lay_out(self, *widgets: QWidget, stretch: bool = True) -> None:
+        for widget in widgets:
+            self._row.addWidget(widget)
+        self._row.addWidget(self.warning)
+        if stretch:  # spin boxes keep their natural width instead of spanning the form
+            self._row.addStretch(1)
+
+    def label_widget(self) -> QWidget:
+        """What the form shows left of the field."""
+        return self.label
+
+    def show_value(self, value: Any) -> None:
+        """Show the table's value (MISSING: the key is absent) without emitting ``edited``."""
+        for widget in self.inputs:
+            widget.blockSignals(True)
+        try:
+            self._show(value)
+        finally:
+            for widget in self.inputs:
+                widget.blockSignals(False)
+        shown = self.current()
+        problem = None
+        if value is not MISSING and not _same(shown, value):
+            problem = (
+                f"The profile has {self.key} = {_text(value)}, which this field cannot show; "
+                f"an edit here writes what it shows ({_text(shown)})."
+            )
+        self.mark(problem)
+
+    def mark(self, problem: str | None) -> None:
+        """Flag (or clear) a problem with the value, explained in the flag's tooltip."""
+        self.warning.setVisible(problem is not None)
+        self.warning.setToolTip(problem or "")
+
+    def set_excluded(self, excluded: bool, why: str = "") -> None:
+        """Grey the field out while another key rules it out (it is then not in the table)."""
+        self.setEnabled(not excluded)
+        self.label.setEnabled(not excluded)
+        self.setToolTip(f"{self.tip} (not used: {why})" if excluded else self.tip)
+
+    def current(self) -> Any:
+        """The value the field shows, as it would be written (None: the key left out)."""
+        raise NotImplementedError
+
+    def proposal(self) -> Any:
+        """The value to add when another key needs this one (see ``reward_editor.NEEDS``)."""
+        return self.current()
+
+    def _show(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def _emit(self, *_: Any) -> None:
+        self.edited.emit(self.current())
+
+
+class IntField(Field):
+    """An integer key (``settle_frames``, ``tolerance``) in a spin box; absent shows the
+    reader's default."""
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        tip: str,
+        minimum: int,
+        maximum: int,
+        default: int,
+        suffix: str = "",
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.default = default
+        self.spin = QSpinBox()
+        self.spin.setRange(minimum, maximum)
+        self.spin.setSuffix(suffix)
+        # One edit per finished number, not one per digit typed (each rebuilds the rules).
+        self.spin.setKeyboardTracking(False)
+        self.spin.valueChanged.connect(self._emit)
+        self.inputs = (self.spin,)
+        self._lay_out(self.spin)
+
+    def _show(self, value: Any) -> None:
+        number = value if _is_number(value) else self.default
+        self.spin.setValue(int(min(max(round(number), self.spin.minimum()), self.spin.maximum())))
+
+    def current(self) -> int:
+        return self.spin.value()
+
+
+class FloatField(Field):
+    """A number key (``threshold``, ``seconds``) in a spin box. With ``unset_text``, the
+    minimum stands for "key absent" (for a required key whose minimum the reader refuses)."""
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        tip: str,
+        minimum: float,
+        maximum: float,
+        step: float,
+        decimals: int,
+        default: float,
+        suffix: str = "",
+        unset_text: str | None = None,
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.default = default
+        self.unset_text = unset_text
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(minimum, maximum)
+        self.spin.setSingleStep(step)
+        self.spin.setDecimals(decimals)
+        self.spin.setSuffix(suffix)
+        if unset_text is not None:
+            self.spin.setSpecialValueText(unset_text)
+        self.spin.setKeyboardTracking(False)
+        self.spin.valueChanged.connect(self._emit)
+        self.inputs = (self.spin,)
+        self._lay_out(self.spin)
+
+    def _show(self, value: Any) -> None:
+        if _is_number(value):
+            number = float(value)
+        elif self.unset_text is not None:
+            number = self.spin.minimum()
+        else:
+            number = self.default
+        self.spin.setValue(min(max(number, self.spin.minimum()), self.spin.maximum()))
+
+    def current(self) -> float | None:
+        value = self.spin.value()
+        if self.unset_text is not None and value <= self.spin.minimum():
+            return None
+        return round(value, self.spin.decimals())
+
+
+class PairField(Field):
+    """A ``[min, max]`` key (``fraction``, ``intensity``) as two spin boxes; ``optional`` puts
+    a check box in the label column that adds or removes the key."""
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        tip: str,
+        bounds: tuple[float, float],
+        initial: tuple[float, float],
+        step: float,
+        decimals: int,
+        whole: bool = False,
+        optional: bool = False,
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.whole = whole
+        self.low = QDoubleSpinBox()
+        self.high = QDoubleSpinBox()
+        for spin, value, name in ((self.low, initial[0], "min"), (self.high, initial[1], "max")):
+            spin.setRange(*bounds)
+            spin.setSingleStep(step)
+            spin.setDecimals(decimals)
+            spin.setValue(value)
+            spin.setKeyboardTracking(False)
+            spin.setToolTip(f"{key} {name}")
+            spin.valueChanged.connect(self._emit)
+        self.enabled: QCheckBox | None = None
+        self.inputs = (self.low, self.high)
+        if optional:
+            self.enabled = QCheckBox(label)
+            self.enabled.setToolTip(f"{self.tip} (unchecked: the key is left out)")
+            self.enabled.toggled.connect(self._toggled)
+            self.inputs = (self.low, self.high, self.enabled)
+        self._lay_out(self.low, QLabel("to"), self.high)
+
+    def label_widget(self) -> QWidget:
+        return self.enabled or self.label
+
+    def _toggled(self, _on: bool) -> None:
+        self._sync()
+        self._emit()
+
+    def _sync(self) -> None:
+        on = self.enabled is None or self.enabled.isChecked()
+        self.low.setEnabled(on)
+        self.high.setEnabled(on)
+
+    def _show(self, value: Any) -> None:
+        if self.enabled is not None:
+            self.enabled.setChecked(value is not MISSING)
+        if isinstance(value, list | tuple) and len(value) == 2 and all(map(_is_number, value)):
+            self.low.setValue(float(value[0]))
+            self.high.setValue(float(value[1]))
+        self._sync()
+
+    def _number(self, spin: QDoubleSpinBox) -> float | int:
+        value = round(spin.value(), spin.decimals())
+        return plain_number(value) if self.whole else value
+
+    def current(self) -> list[float | int] | None:
+        if self.enabled is not None and not self.enabled.isChecked():
+            return None
+        return [self._number(self.low), self._number(self.high)]
+
+    def proposal(self) -> list[float | int]:
+        return [self._number(self.low), self._number(self.high)]
+
+    def set_excluded(self, excluded: bool, why: str = "") -> None:
+        if self.enabled is None:
+            super().set_excluded(excluded, why)
+        # An optional pair's check box is itself the switch: checking it removes the others.
+
+
+class ColourField(Field):
+    """An ``[r, g, b]`` key as a swatch button that opens a colour dialog, and a button asking
+    the editor (:attr:`sample_requested`) for the region's colour in the live frame."""
+
+    sample_requested = Signal()
+
+    def __init__(self, key: str, label: str, tip: str, initial: tuple[int, int, int]) -> None:
+        super().__init__(key, label, tip)
+        self.colour = initial
+        self.is_set = False
+        self.button = QPushButton()
+        self.button.clicked.connect(self._ask)
+        self.sample = QPushButton("From region")
+        self.sample.setToolTip(
+            "Set the colour to the mean colour of the rule's region in the live frame"
+        )
+        self.sample.clicked.connect(self.sample_requested.emit)
+        self.ask: Callable[[QColor, QWidget], QColor] = lambda initial, parent: (
+            QColorDialog.getColor(initial, parent, "Colour to count")
+        )
+        """Asks the user for a colour (an invalid QColor: cancelled); tests replace it."""
+        self.inputs = (self.button, self.sample)
+        self._lay_out(self.button, self.sample)
+        self._paint()
+
+    def _paint(self) -> None:
+        if self.is_set:
+            swatch = QPixmap(28, 14)
+            swatch.fill(QColor(*self.colour))
+            self.button.setIcon(QIcon(swatch))
+            self.button.setText("{}, {}, {}".format(*self.colour))
+        else:
+            self.button.setIcon(QIcon())
+            self.button.setText("not set: choose…")
+
+    def _show(self, value: Any) -> None:
+        self.is_set = value is not MISSING
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 3
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value)
+        ):
+            self.colour = (int(value[0]), int(value[1]), int(value[2]))
+        self._paint()
+
+    def _ask(self) -> None:
+        chosen = self.ask(QColor(*self.colour), self)
+        if chosen.isValid():
+            self.choose((chosen.red(), chosen.green(), chosen.blue()))
+
+    def choose(self, rgb: tuple[int, int, int]) -> None:
+        """Show ``rgb`` (0-255 each) and emit it, as a pick in the dialog does."""
+        self.colour = (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+        self.is_set = True
+        self._paint()
+        self._emit()
+
+    def current(self) -> list[int] | None:
+        return list(self.colour) if self.is_set else None
+
+    def proposal(self) -> list[int]:
+        return list(self.colour)
+
+
+class ChoiceField(Field):
+    """A key with a few allowed strings (``trigger``) in a drop-down; absent shows the
+    reader's default."""
+
+    def __init__(
+        self, key: str, label: str, tip: str, choices: Mapping[str, str], default: str
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.default = default
+        self.combo = QComboBox()
+        for i, (value, meaning) in enumerate(choices.items()):
+            self.combo.addItem(f"{value}: {meaning}", value)
+            self.combo.setItemData(i, meaning, Qt.ItemDataRole.ToolTipRole)
+        self.combo.currentIndexChanged.connect(self._emit)
+        self.inputs = (self.combo,)
+        self._lay_out(self.combo)
+
+    def _show(self, value: Any) -> None:
+        index = self.combo.findData(value) if isinstance(value, str) else -1
+        self.combo.setCurrentIndex(index if index >= 0 else self.combo.findData(self.default))
+
+    def current(self) -> str:
+        return str(self.combo.currentData())
+
+
+class TomlField(Field):
+    """A structured key (the ``digits`` table, the template's ``image``) as TOML text,
+    applied when editing finishes; a parse error emits :attr:`invalid` instead."""
+
+    invalid = Signal(str)
+
+    def __init__(self, key: str, label: str, tip: str, hint: str) -> None:
+        super().__init__(key, label, tip)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(hint)
+        self.edit.editingFinished.connect(self._finished)
+        self.inputs = (self.edit,)
+        self._lay_out(self.edit, stretch=False)
+
+    def _show(self, value: Any) -> None:
+        self.edit.setText("" if value is MISSING else _text(value))
+        self.edit.setCursorPosition(0)  # a long table shows its start (the style)
+
+    def current(self) -> Any:
+        text = self.edit.text().strip()
+        try:
+            return toml_value(text) if text else None
+        except ValueError:
+            return text
+
+    def _finished(self) -> None:
+        text = self.edit.text().strip()
+        try:
+            value = toml_value(text) if text else None
+        except ValueError as error:
+            self.mark(str(error))
+            self.invalid.emit(str(error))
+            return
+        self.mark(None)
+        self.edited.emit(value)
+
+
+SETTLE_TIP = "grabs in a row the condition must hold before it counts (1 = at once)"
+TOLERANCE_TIPS = {
+    "score_change": "per-channel difference (0-255) up to which a pixel counts as unchanged",
+    "range": "per-channel distance (0-255) within which a pixel counts as the colour",
+    "frozen": "per-channel difference (0-255) up to which a pixel counts as unchanged",
+}
+
+
+def make_field(kind: str, key: str) -> Field:
+    """The widget for ``key`` of a ``kind`` rule, with the reader's type, bounds and default
+    (``screen_agent/reward/rules.py``, ``digits_rule.py``)."""
+    if key == "settle_frames":
+        return IntField(key, "Settle", SETTLE_TIP, 1, 600, 2, " grabs")
+    if key == "tolerance":
+        default = 30 if kind == "range" else 0
+        return IntField(key, "Tolerance", TOLERANCE_TIPS[kind], 0, 255, default)
+    if key == "colour":
+        return ColourField(key, "Colour", "the RGB to count (0-255 each)", (255, 90, 90))
+    if key == "fraction":
+        tip = "fires while this share (0-1) of the region's pixels is near the colour"
+        return PairField(key, "Fraction", tip, (0, 1), (0.05, 1.0), 0.01, 3, optional=True)
+    if key == "intensity":
+        tip = "fires while the region's mean grey (0-255) is in range; instead of colour"
+        return PairField(
+            key, "Intensity", tip, (0, 255), (200, 255), 1, 1, whole=True, optional=True
+        )
+    if key == "trigger":
+        choices = {
+            value: TRIGGER_MEANINGS.get(value, "") for value in TRIGGERS
+        }  # the reader's list
+        return ChoiceField(key, "Trigger", "when the rule fires", choices, "enter")
+    if key == "threshold":
+        tip = "normalised correlation (0-1) at which the reference counts as found"
+        return FloatField(key, "Threshold", tip, 0, 1, 0.05, 2, 0.8)
+    if key == "seconds":
+        tip = "how long the region must stay unchanged, in seconds"
+        return FloatField(key, "Seconds", tip, 0, 3600, 0.5, 2, 5.0, " s", "not set")
+    if key == "digits":
+        tip = 'how the characters look, a TOML table; style = "templates" or "seven_segment"'
+        hint = '{ style = "seven_segment", char_width = 31, char_height = 56, thickness = 7 }'
+        return TomlField(key, "Digits", tip, hint)
+    if key == "image":
+        tip = "the reference PNG, relative to the profile, as a TOML string"
+        return TomlField(key, "Image", tip, '"capture it with the Capture template button"')
+    raise KeyError(f"no widget for {kind}.{key}")
