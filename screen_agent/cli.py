@@ -159,7 +159,7 @@ def _cmd_gym_eval(args: argparse.Namespace) -> int:
 
 def _screen_printer(verbose: bool):
     """Prints episodes and the real-time statistics of a screen session, one line each."""
-    from screen_agent.training.screen_loop import EpisodeEvent, PauseEvent, StatsEvent
+    from screen_agent.training.events import EpisodeEvent, PauseEvent, StatsEvent
 
     state = {"stats": ""}
 
@@ -189,7 +189,7 @@ def _open_screen(profile_path: str, on_event=None):
     from screen_agent.envs.live import open_live_env
     from screen_agent.envs.screen import make_screen_env
     from screen_agent.profile import load_profile
-    from screen_agent.training.screen_loop import PauseEvent
+    from screen_agent.training.events import PauseEvent
 
     profile = load_profile(profile_path)
 
@@ -225,28 +225,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
-    import numpy as np
+    from screen_agent.training.screen_play import ScreenPlayer, load_screen_agent
 
-    from screen_agent.agent.dqn import DQNAgent
-    from screen_agent.training.checkpoint import load_checkpoint
-    from screen_agent.training.evaluate import evaluate
-    from screen_agent.training.gym_loop import config_from_json
-
-    state = load_checkpoint(Path(args.checkpoint))
     profile, env = _open_screen(args.profile, _screen_printer(False))
     try:
-        space = env.observation_space
-        agent = DQNAgent(
-            space.shape,
-            space.dtype,
-            env.action_space.n,
-            config_from_json(state["config"]),
-            _device(args.device),
-            np.random.default_rng(args.seed),
-            profile.action_names,
+        agent = load_screen_agent(
+            args.checkpoint, env, profile.action_names, _device(args.device), args.seed
         )
-        agent.load_state_dict(state["agent"], source=args.checkpoint)
-        result = evaluate(env, lambda o: agent.act(o, args.epsilon), args.episodes, args.seed)
+        player = ScreenPlayer(
+            agent, env, episodes=args.episodes, epsilon=args.epsilon, seed=args.seed
+        )
+        result = player.run()
     finally:
         env.close()
     if args.json:

@@ -9,6 +9,7 @@ both worlds give the agent ``Box(0, 255, (4, 84, 84), uint8)``.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -29,6 +30,11 @@ START_TIMEOUT_S = 5.0
 """How long reset waits for the game region to change after the restart keys, seconds."""
 SPIN_S = 0.0015
 """The last stretch before a tick is waited by spinning: sleep() overshoots by up to a ms."""
+
+
+class EnvStopped(Exception):
+    """Raised from ``reset``/``step`` once :meth:`ScreenEnv.request_stop` was called while the
+    env waited (for focus, for the game to start), so the caller's loop ends at once."""
 
 
 class ScreenEnv(gym.Env[np.ndarray, np.int64]):
@@ -82,6 +88,7 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         self._preprocess = FramePreprocessor(stack=1)
         self._last_frame: Frame | None = None
         self._next_tick = 0.0
+        self._stop = threading.Event()
 
     @property
     def action_names(self) -> tuple[str, ...]:
@@ -90,6 +97,7 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         self.sink.release_all()
+        self._check_stop()
         if self.profile.restart.keys:
             self._wait_for_focus(self.sink.restart)
         if self.realtime and self.profile.restart.wait_ms:
@@ -129,6 +137,12 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         finally:
             self.source.close()
 
+    def request_stop(self) -> None:
+        """Make any wait in progress or to come (focus, restart, the game starting) raise
+        :class:`EnvStopped` within one poll (thread-safe). A trainer or player calls it so Stop
+        works while the game window has no focus."""
+        self._stop.set()
+
     def restart_clock(self) -> None:
         """Start the decision clock afresh after a deliberate pause (e.g. a checkpoint), so the
         pause is not counted as lateness."""
@@ -163,6 +177,7 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         if self.on_pause is not None:
             self.on_pause(status.value)
         while status is not InputStatus.SENT:
+            self._check_stop()
             self._sleep(PAUSE_POLL_S)
             status = send()
         sent = self._clock()
@@ -177,11 +192,17 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         deadline = self._clock() + START_TIMEOUT_S
         frame = first
         while self._clock() < deadline:
+            self._check_stop()
             self._sleep(self.interval / 2)
             frame = self.source.grab()
             if not np.array_equal(self._game_pixels(frame), before):
                 break
         return frame
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            self.sink.release_all()
+            raise EnvStopped("the env was asked to stop")
 
     def _game_pixels(self, frame: Frame) -> np.ndarray:
         return crop(frame.pixels, self.profile.game)

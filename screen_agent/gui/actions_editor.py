@@ -9,6 +9,7 @@ report, one row per action, flagging those with no visible effect.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -69,6 +70,15 @@ class _CancellableSink:
         self.sink.release_all()
 
 
+def wait_for_focus(check: Callable[[], bool], timeout_s: float, stop: threading.Event) -> bool:
+    """Poll ``check`` until it is True; False after ``timeout_s`` or once ``stop`` is set."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline or stop.wait(0.05):
+            return False
+    return True
+
+
 def live_probe(model: ProfileModel, display: str | None = None) -> ProbeFunction:
     """The probe on the live game window: ``screen-agent probe`` for the model's profile."""
 
@@ -77,7 +87,6 @@ def live_probe(model: ProfileModel, display: str | None = None) -> ProbeFunction
 
         def job(cancel: threading.Event, progress: Callable[[str], None]) -> list[ActionReport]:
             from screen_agent.capture.mss_source import MssSource
-            from screen_agent.gui.player import wait_for_focus
             from screen_agent.input.keyboard import KeyboardSink
             from screen_agent.probe import ProbeSettings, probe
 

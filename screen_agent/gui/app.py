@@ -8,14 +8,14 @@ calls :func:`add_arguments` and :func:`run`; ``python -m screen_agent.gui`` call
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -37,105 +37,74 @@ from PySide6.QtWidgets import (
 from screen_agent.errors import UserError
 from screen_agent.gui.actions_editor import ActionsEditor, ProbeFunction, live_probe
 from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel, blank_profile
-from screen_agent.gui.player import Stopped, make_interruptible, screen_player_factory
 from screen_agent.gui.preview import AreaFrame, AreaGrabber, LiveView
 from screen_agent.gui.region_picker import PickResult, RegionPicker
-from screen_agent.gui.reward_editor import RewardDebugger, RewardEditor
+from screen_agent.gui.reward_debugger import RewardDebugger
+from screen_agent.gui.reward_editor import RewardEditor
 from screen_agent.gui.training_view import TrainingView
 from screen_agent.gui.worker import TrainerFactory, TrainingController
 from screen_agent.input.keys import KEY_NAMES
+from screen_agent.training.worker_process import ScreenJob, WorkerProcess
 
 PREVIEW_FPS = 15
 """Live-view grabs per second (each well under a millisecond)."""
 CALIBRATION_DIR = Path("calibration")
+PREWARM_DELAY_MS = 300
+"""Quiet time after the last resize before the hidden training tab is laid out again."""
 
 
-TRAINER_MODULES = (
-    "torch._dynamo",  # imported when the agent is built: ~2 s of imports
-    "torch.utils.tensorboard",  # the run's logger: protobuf descriptors built in C
-    "screen_agent.agent.dqn",
-    "screen_agent.envs.live",
+PROBE_MODULES = (
     "screen_agent.capture.mss_source",
     "screen_agent.input.keyboard",
     "pyautogui",  # the keyboard sink's, imported when it opens
 )
-"""What starting training imports. Imported by the worker thread they stalled the GUI thread
-(the e2e test saw 330-510 ms on a loaded 2-CPU machine: C extensions building module state
-hold the GIL), so the window imports them before it shows; then the longest stall after Train
-is the training tab's first paint, and the first frame comes 1 s after Train, not 4 s."""
+"""What the actions editor's probe imports in its worker thread. Imports hold the GIL while C
+extensions build their state, so the window imports them before it shows. (Training and play
+run in a child process: the app itself never loads torch.)"""
 
 
-def preload_trainer_modules() -> None:
-    """Import :data:`TRAINER_MODULES` now (those that fail are left to fail at Train)."""
+def preload_probe_modules() -> None:
+    """Import :data:`PROBE_MODULES` now (those that fail are left to fail when the probe runs)."""
     import importlib
 
-    for name in TRAINER_MODULES:
+    for name in PROBE_MODULES:
         try:
             importlib.import_module(name)
-        except Exception:  # e.g. no display for pyautogui: training reports it when started
+        except Exception:  # e.g. no display for pyautogui: the probe reports it when started
             continue
 
 
+def _saved_profile(profile_model: ProfileModel, what: str) -> Path:
+    path = profile_model.path
+    if path is None or profile_model.dirty:
+        raise UserError(f"save the profile first: {what} reads it from its file")
+    return path
+
+
 def screen_trainer_factory(profile_model: ProfileModel) -> TrainerFactory | str:
-    """A factory building the screen trainer for the saved profile, or why there is none."""
-    try:
-        from screen_agent.training import screen_loop
-    except ImportError as error:
-        return f"training is not available in this build ({error})"
+    """A factory running the screen trainer on the saved profile in a child process
+    (:class:`~screen_agent.training.worker_process.WorkerProcess`), or why there is none."""
+    if importlib.util.find_spec("torch") is None:
+        return "training is not available in this build (torch is not installed)"
 
-    def factory(on_event: Callable[[Any], None]) -> Any:
-        import torch
-
-        from screen_agent.envs.live import open_live_env
-        from screen_agent.envs.screen import make_screen_env
-        from screen_agent.profile import load_profile
-
-        path = profile_model.path
-        if path is None or profile_model.dirty:
-            raise UserError("save the profile first: training reads it from its file")
-        profile = load_profile(path)
-        env = make_screen_env(
-            open_live_env(profile, path, on_pause=lambda m: on_event(screen_loop.PauseEvent(m)))
-        )
-        stop = threading.Event()
-        make_interruptible(env, stop)  # Stop works while the env waits for the game's focus
-        run_dir = Path("runs") / f"{profile.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            trainer = screen_loop.ScreenTrainer(profile, run_dir, device, 0, env, on_event=on_event)
-        except BaseException:
-            env.close()
-            raise
-        return _EnvTrainer(trainer, env, stop)
+    def factory(on_event: Callable[[Any], None]) -> WorkerProcess:
+        path = _saved_profile(profile_model, "training")
+        run_dir = Path("runs") / f"{profile_model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        return WorkerProcess(ScreenJob(path.resolve(), run_dir=run_dir.resolve()), on_event)
 
     return factory
 
 
-class _EnvTrainer:
-    """A ScreenTrainer with the env it owns: closing the env (releasing every key) when
-    ``run`` returns, whatever the reason."""
+def screen_player_factory(profile_model: ProfileModel, checkpoint: Path) -> TrainerFactory:
+    """A factory playing greedily with ``checkpoint`` on the saved profile in a child process."""
 
-    def __init__(self, trainer: Any, env: Any, stop: threading.Event | None = None) -> None:
-        self.trainer, self.env = trainer, env
-        self._stop = stop or threading.Event()
+    def factory(on_event: Callable[[Any], None]) -> WorkerProcess:
+        path = _saved_profile(profile_model, "play")
+        return WorkerProcess(
+            ScreenJob(path.resolve(), checkpoint=Path(checkpoint).resolve()), on_event
+        )
 
-    def run(self) -> None:
-        try:
-            self.trainer.run()
-        except Stopped:
-            pass  # stopped while the env waited (for focus, say): the trainer has cleaned up
-        finally:
-            self.env.close()
-
-    def stop(self) -> None:
-        self.trainer.stop()
-        self._stop.set()
-
-    def pause(self) -> None:
-        self.trainer.pause()
-
-    def resume(self) -> None:
-        self.trainer.resume()
+    return factory
 
 
 class ProfileForm(QWidget):
@@ -242,8 +211,8 @@ class MainWindow(QMainWindow):
         self.player_factory = player_factory or screen_player_factory
         self.mode = "train"
         """What the controller runs: "train" or "play" (greedy play from a checkpoint)."""
-        if live and not isinstance(self.trainer_factory, str):
-            preload_trainer_modules()
+        if live:
+            preload_probe_modules()
         self.grabber: AreaGrabber | None = None
         self.picker: RegionPicker | None = None
         self.last_frame: AreaFrame | None = None
@@ -294,6 +263,12 @@ class MainWindow(QMainWindow):
         self._profile_changed()
         self._configure_debugger()
         self._update_buttons()
+
+        self._prewarm_timer = QTimer(self)
+        self._prewarm_timer.setSingleShot(True)
+        self._prewarm_timer.setInterval(PREWARM_DELAY_MS)
+        self._prewarm_timer.timeout.connect(self._prewarm_training_view)
+        self.tabs.installEventFilter(self)
 
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / PREVIEW_FPS))
@@ -501,10 +476,26 @@ class MainWindow(QMainWindow):
             return
         if (self.model.dirty or self.model.path is None) and not self.save():
             return
-        self.tabs.setCurrentWidget(self.training_view)
+        self.show_training_view()
         self.mode = "train"
         self.controller.start(self.trainer_factory)
         self._update_buttons()
+
+    def show_training_view(self) -> None:
+        self.tabs.setCurrentWidget(self.training_view)
+
+    def _prewarm_training_view(self) -> None:
+        """While the training tab is hidden, lay it out and paint it offscreen at the size it
+        will have: its first showing (Train) then only replays cached axes (~30 ms) instead
+        of laying out and drawing six plots from scratch (~90 ms, doubled when the CPU is
+        busy starting the trainer)."""
+        if self.tabs.currentWidget() is not self.training_view and not self.controller.running:
+            self.training_view.prewarm(self.tabs.currentWidget().size())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.tabs and event.type() == QEvent.Type.Resize:
+            self._prewarm_timer.start()  # once the resizing settles
+        return super().eventFilter(watched, event)
 
     def toggle_pause(self) -> None:
         if self.training.state == "paused":
@@ -534,7 +525,7 @@ class MainWindow(QMainWindow):
             return False
         if (self.model.dirty or self.model.path is None) and not self.save():
             return False
-        self.tabs.setCurrentWidget(self.training_view)
+        self.show_training_view()
         self.mode = "play"
         self.controller.start(self.player_factory(self.model, Path(checkpoint)))
         self.statusBar().showMessage(f"playing greedily with {checkpoint}")

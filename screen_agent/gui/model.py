@@ -29,7 +29,7 @@ from screen_agent.profile import (
     profile_to_dict,
     save_profile,
 )
-from screen_agent.training.screen_loop import EpisodeEvent, FrameEvent, PauseEvent, StatsEvent
+from screen_agent.training.events import EpisodeEvent, FrameEvent, PauseEvent, StatsEvent
 
 REGION_ORDER = ("game", "score", "game_over")
 """The regions the region picker asks for, in order (the last is optional)."""
@@ -315,7 +315,7 @@ class TrainingModel:
             self.returns.append(float(event.ret))
             self._window.append(float(event.ret))
             self.rolling_mean.append(sum(self._window) / len(self._window))
-            self.episodes = event.episode + 1
+            self.episodes = event.episode
             self.episode_added.emit(event)
         elif isinstance(event, StatsEvent):
             self.stat_steps.append(event.step)

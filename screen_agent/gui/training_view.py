@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from screen_agent.gui.model import TrainingModel
 from screen_agent.gui.region_picker import numpy_to_qimage
@@ -70,6 +77,10 @@ class TrainingView(QWidget):
         self.action = QLabel("action: –")
         self.action.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.summary = QLabel("Not training.")
+        for label in (self.action, self.summary):
+            # A label as wide as its text would resize the whole tab (and repaint all six
+            # plots) whenever the text grows; these take the width they are given.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         info = QVBoxLayout()
         info.addWidget(QLabel("Agent's-eye view (oldest → newest)"))
         info.addLayout(eyes_row)
@@ -93,6 +104,15 @@ class TrainingView(QWidget):
         model.paused.connect(lambda _m: self._mark("summary"))
         model.cleared.connect(self.redraw_all)
         self.redraw_all()
+
+    def prewarm(self, size: QSize) -> None:
+        """Lay the view out at ``size`` and paint it into a throwaway pixmap, while hidden:
+        pyqtgraph caches each axis' drawing, so showing the view later costs a replay of
+        those caches, not a layout and six plots drawn from scratch."""
+        if size.isEmpty():
+            return
+        self.resize(size)
+        self.grab()
 
     def _mark(self, *parts: str) -> None:
         self._dirty.update(parts)

@@ -17,7 +17,9 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from screen_agent.errors import UserError
 from screen_agent.gui.model import TrainingModel
+from screen_agent.training.worker_process import WorkerFailed
 
 
 class Trainer(Protocol):
@@ -49,9 +51,9 @@ class _Runner(QObject):
         try:
             self.trainer = self.factory(self.event.emit)
             self.trainer.run()
+        except WorkerFailed as error:  # the child's message, already fit for the user
+            self.failed.emit(str(error))
         except Exception as error:  # everything reaches the user as a dialog
-            from screen_agent.errors import UserError
-
             detail = "" if isinstance(error, UserError) else "\n\n" + traceback.format_exc(limit=6)
             self.failed.emit(f"{type(error).__name__}: {error}{detail}")
         finally:

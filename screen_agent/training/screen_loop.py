@@ -28,54 +28,18 @@ from screen_agent.agent.config import DQNConfig, screen_config
 from screen_agent.agent.dqn import DQNAgent
 from screen_agent.agent.replay import ReplayBuffer
 from screen_agent.agent.schedules import LinearSchedule
+from screen_agent.envs.screen import EnvStopped
 from screen_agent.profile import GameProfile
 from screen_agent.training.checkpoint import load_arrays, load_checkpoint, save_arrays
+from screen_agent.training.events import (
+    EpisodeEvent,
+    FrameEvent,
+    StatsEvent,
+    TrainerEvent,
+)
 from screen_agent.training.gym_loop import CHECKPOINT, REPLAY, save_run_checkpoint
 from screen_agent.training.metrics import RunLogger
 from screen_agent.training.runtime import keep_freed_memory
-
-
-@dataclass(frozen=True)
-class EpisodeEvent:
-    """An episode ended."""
-
-    step: int
-    episode: int
-    ret: float
-    length: int
-
-
-@dataclass(frozen=True)
-class StatsEvent:
-    """Training statistics over the last few seconds; times in milliseconds."""
-
-    step: int
-    updates: int
-    loss: float | None
-    q_mean: float | None
-    epsilon: float
-    decisions_per_second: float
-    lateness_ms_p99: float
-    latency_ms_p99: float
-
-
-@dataclass(frozen=True)
-class FrameEvent:
-    """What the agent sees and does: its (4, 84, 84) uint8 observation and the action's name."""
-
-    step: int
-    frames: np.ndarray
-    action: str
-
-
-@dataclass(frozen=True)
-class PauseEvent:
-    """Acting paused (message) or resumed (None), e.g. when the game window loses focus."""
-
-    message: str | None
-
-
-TrainerEvent = EpisodeEvent | StatsEvent | FrameEvent | PauseEvent
 
 
 @dataclass(frozen=True)
@@ -179,8 +143,12 @@ class ScreenTrainer:
         self._paused = threading.Event()
 
     def stop(self) -> None:
-        """Ask ``run()`` to finish (thread-safe); keys are released as it returns."""
+        """Ask ``run()`` to finish (thread-safe), even while the env waits for the game's focus;
+        keys are released as it returns."""
         self._stop.set()
+        request_stop = getattr(self.env.unwrapped, "request_stop", None)
+        if request_stop is not None:
+            request_stop()
 
     def pause(self) -> None:
         """Stop acting (keys released) until ``resume()``; learning goes on."""
@@ -197,6 +165,8 @@ class ScreenTrainer:
         sys.setswitchinterval(0.0001)
         try:
             self._run()
+        except EnvStopped:
+            pass  # stop() during a wait in the env: _run has saved the run
         finally:
             sys.setswitchinterval(previous_switch)
 
@@ -247,12 +217,12 @@ class ScreenTrainer:
         latency: deque[float] = deque(maxlen=2000)
         window_start, window_step = time.monotonic(), step
         deadline = None if self.minutes is None else time.monotonic() + self.minutes * 60
-        obs, _ = self.env.reset(seed=self.seed)
-        with replay_lock:
-            replay.start_episode(obs[-1])
-        eps = epsilon(step)
-        action = actor.act(obs, eps)
         try:
+            obs, _ = self.env.reset(seed=self.seed)
+            with replay_lock:
+                replay.start_episode(obs[-1])
+            eps = epsilon(step)
+            action = actor.act(obs, eps)
             while not self._stop.is_set() and (deadline is None or time.monotonic() < deadline):
                 if self._paused.is_set():
                     self.env.unwrapped.sink.release_all()

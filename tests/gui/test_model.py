@@ -12,7 +12,7 @@ import pytest
 from screen_agent.gui.geometry import Rect, ScreenMapper, match_monitors, normalised
 from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel
 from screen_agent.profile import ProfileError, Region, WindowRef, load_profile
-from screen_agent.training.screen_loop import EpisodeEvent, FrameEvent, PauseEvent, StatsEvent
+from screen_agent.training.events import EpisodeEvent, FrameEvent, PauseEvent, StatsEvent
 
 
 def test_models_do_not_import_qt():
@@ -58,7 +58,7 @@ def test_training_model_curves_and_state():
     model.episode_added.connect(episodes.append)
     model.state_changed.connect(states.append)
     for i, ret in enumerate([1.0, 3.0, 2.0]):
-        model.apply(EpisodeEvent(step=100 * (i + 1), episode=i, ret=ret, length=100))
+        model.apply(EpisodeEvent(step=100 * (i + 1), episode=i + 1, ret=ret, length=100))
     assert list(model.returns) == [1.0, 3.0, 2.0]
     assert list(model.rolling_mean) == [1.0, 2.0, 2.0]
     assert model.episodes == 3 and len(episodes) == 3

@@ -1,5 +1,5 @@
 """Greedy play from a checkpoint and the actions editor's probe, the napari way: real models,
-a real checkpoint, the core's screen env (on a scripted source and a recording sink) and real
+a real checkpoint, the core's player and screen env (on a scripted source and a recording sink) and real
 probe reports; the widgets are driven and read through ``qtbot``."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from screen_agent.envs.screen import ScreenEnv, make_screen_env
 from screen_agent.gui.actions_editor import NO_EFFECT, ActionsEditor, ProbeCancelled
 from screen_agent.gui.app import MainWindow
 from screen_agent.gui.model import ProfileModel
-from screen_agent.gui.player import GreedyPlayer
 from screen_agent.input.sink import InputStatus, RecordingSink
 from screen_agent.probe import ProbeSettings, format_report, probe
 from screen_agent.profile import Region, WindowRef
+from screen_agent.training.screen_play import ScreenPlayer, load_screen_agent
 
 
 def catch_model(tmp_path) -> ProfileModel:
@@ -89,7 +89,13 @@ def playing(qtbot, tmp_path):
     write_checkpoint(env, names, checkpoint)
 
     def player_factory(_model, path):
-        return lambda on_event: GreedyPlayer(path, env, names, on_event)
+        # The app runs play in a child process on the live game; here the same player runs in
+        # the controller's thread on the scripted screen.
+        def factory(on_event):
+            agent = load_screen_agent(path, env, names, torch.device("cpu"))
+            return ScreenPlayer(agent, env, on_event)
+
+        return factory
 
     window = MainWindow(model, live=False, player_factory=player_factory)
     qtbot.addWidget(window)
@@ -144,6 +150,7 @@ def test_pause_releases_the_keys_and_close_stops_play(playing, qtbot):
     window.pause_action.trigger()
     assert window.training.state == "paused"
     qtbot.waitUntil(lambda: sink.held == frozenset(), timeout=2000)
+    qtbot.wait(100)  # a step already under way when Pause came may still end
     steps = len(sink.actions)
     qtbot.wait(200)
     assert len(sink.actions) == steps  # no decisions while paused

@@ -17,11 +17,12 @@ from screen_agent.gui.geometry import Rect, ScreenMapper, ScreenPatch
 from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel
 from screen_agent.gui.preview import AreaFrame, LiveView
 from screen_agent.gui.region_picker import PickResult, RegionPicker
-from screen_agent.gui.reward_editor import RewardDebugger, RewardEditor
+from screen_agent.gui.reward_debugger import RewardDebugger
+from screen_agent.gui.reward_editor import RewardEditor
 from screen_agent.gui.training_view import TrainingView
 from screen_agent.gui.worker import StallMeter, TrainingController
 from screen_agent.profile import Region, WindowRef
-from screen_agent.training.screen_loop import EpisodeEvent, FrameEvent, StatsEvent
+from screen_agent.training.events import EpisodeEvent, FrameEvent, StatsEvent
 
 STALL_LIMIT_MS = 250
 
@@ -162,7 +163,7 @@ def test_training_view_follows_trainer_events(qtbot):
     view = TrainingView(model)
     qtbot.addWidget(view)
     for i in range(5):
-        model.apply(EpisodeEvent(step=100 * (i + 1), episode=i, ret=float(i), length=100))
+        model.apply(EpisodeEvent(step=100 * (i + 1), episode=i + 1, ret=float(i), length=100))
         model.apply(stats(100 * (i + 1), loss=None if i == 0 else 0.1 * i))
     assert view._timer.isActive()  # redraws are coalesced
     view.flush_all()
@@ -265,7 +266,7 @@ class ScriptedTrainer:
 
     def run(self) -> None:
         for i in range(self.episodes):
-            self.on_event(EpisodeEvent(step=10 * i, episode=i, ret=float(i % 5), length=10))
+            self.on_event(EpisodeEvent(step=10 * i, episode=i + 1, ret=float(i % 5), length=10))
             self.on_event(stats(10 * i))
             self.on_event(FrameEvent(10 * i, np.zeros((4, 84, 84), np.uint8), "left"))
             time.sleep(0.005)
