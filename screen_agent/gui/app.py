@@ -44,11 +44,13 @@ from screen_agent.gui.reward_editor import RewardEditor
 from screen_agent.gui.training_view import TrainingView
 from screen_agent.gui.worker import TrainerFactory, TrainingController
 from screen_agent.input.keys import KEY_NAMES
-from screen_agent.training.worker_process import ScreenJob, WorkerProcess
+from screen_agent.training.worker_process import ScreenJob, WorkerProcess, WorkerStarter
 
 PREVIEW_FPS = 15
 """Live-view grabs per second (each well under a millisecond)."""
 CALIBRATION_DIR = Path("calibration")
+STARTER_DELAY_MS = 1000
+"""How long after the window opens (or a run ends) the next trainer process is started."""
 PREWARM_DELAY_MS = 300
 """Quiet time after the last resize before the hidden training tab is laid out again."""
 
@@ -81,28 +83,38 @@ def _saved_profile(profile_model: ProfileModel, what: str) -> Path:
     return path
 
 
-def screen_trainer_factory(profile_model: ProfileModel) -> TrainerFactory | str:
-    """A factory running the screen trainer on the saved profile in a child process
-    (:class:`~screen_agent.training.worker_process.WorkerProcess`), or why there is none."""
+def training_available() -> str | None:
+    """None if this build can train, else why not."""
     if importlib.util.find_spec("torch") is None:
         return "training is not available in this build (torch is not installed)"
+    return None
+
+
+def screen_trainer_factory(
+    profile_model: ProfileModel, starter: WorkerStarter | None = None
+) -> TrainerFactory:
+    """A factory running the screen trainer on the saved profile in a child process
+    (:class:`~screen_agent.training.worker_process.WorkerProcess`; ``starter`` may have one
+    ready)."""
 
     def factory(on_event: Callable[[Any], None]) -> WorkerProcess:
         path = _saved_profile(profile_model, "training")
         run_dir = Path("runs") / f"{profile_model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        return WorkerProcess(ScreenJob(path.resolve(), run_dir=run_dir.resolve()), on_event)
+        job = ScreenJob(path.resolve(), run_dir=run_dir.resolve())
+        return WorkerProcess(job, on_event, starter)
 
     return factory
 
 
-def screen_player_factory(profile_model: ProfileModel, checkpoint: Path) -> TrainerFactory:
+def screen_player_factory(
+    profile_model: ProfileModel, checkpoint: Path, starter: WorkerStarter | None = None
+) -> TrainerFactory:
     """A factory playing greedily with ``checkpoint`` on the saved profile in a child process."""
 
     def factory(on_event: Callable[[Any], None]) -> WorkerProcess:
         path = _saved_profile(profile_model, "play")
-        return WorkerProcess(
-            ScreenJob(path.resolve(), checkpoint=Path(checkpoint).resolve()), on_event
-        )
+        job = ScreenJob(path.resolve(), checkpoint=Path(checkpoint).resolve())
+        return WorkerProcess(job, on_event, starter)
 
     return factory
 
@@ -205,10 +217,17 @@ class MainWindow(QMainWindow):
         self.training = TrainingModel()
         self.debug = RewardDebugModel()
         self.controller = TrainingController(self.training, self)
-        self.trainer_factory = (
-            trainer_factory if trainer_factory is not None else screen_trainer_factory(self.model)
+        self.starter: WorkerStarter | None = None
+        """Keeps a trainer process started ahead of Train (live windows only)."""
+        if trainer_factory is None:
+            unavailable = training_available()
+            if unavailable is None and live:
+                self.starter = WorkerStarter()
+            trainer_factory = unavailable or screen_trainer_factory(self.model, self.starter)
+        self.trainer_factory: TrainerFactory | str = trainer_factory
+        self.player_factory = player_factory or (
+            lambda model, checkpoint: screen_player_factory(model, checkpoint, self.starter)
         )
-        self.player_factory = player_factory or screen_player_factory
         self.mode = "train"
         """What the controller runs: "train" or "play" (greedy play from a checkpoint)."""
         if live:
@@ -275,6 +294,13 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.grab_frame)
         if live:
             self.timer.start()
+        if self.starter is not None:
+            # Once the window is up (the child's start-up takes a CPU for a few seconds), and
+            # again after each run, so Train never waits for torch to load.
+            QTimer.singleShot(STARTER_DELAY_MS, self._prepare_worker)
+            self.controller.finished.connect(
+                lambda: QTimer.singleShot(STARTER_DELAY_MS, self._prepare_worker)
+            )
 
     # -- actions and toolbar
     def _build_actions(self) -> None:
@@ -481,6 +507,10 @@ class MainWindow(QMainWindow):
         self.controller.start(self.trainer_factory)
         self._update_buttons()
 
+    def _prepare_worker(self) -> None:
+        if self.starter is not None and not self.controller.running:
+            self.starter.prepare()
+
     def show_training_view(self) -> None:
         self.tabs.setCurrentWidget(self.training_view)
 
@@ -551,6 +581,9 @@ class MainWindow(QMainWindow):
         """Closing stops training (the trainer releases every key) and the grabs."""
         self.timer.stop()
         self.controller.shutdown()
+        if self.starter is not None:
+            self.starter.close()
+            self.starter = None
         if self.grabber is not None:
             self.grabber.close()
             self.grabber = None

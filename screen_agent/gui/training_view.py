@@ -53,7 +53,12 @@ class TrainingView(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         for i, (key, title) in enumerate(PLOTS):
             plot = pg.PlotWidget(background="#18181c", title=title)
-            plot.showGrid(x=True, y=True, alpha=0.2)
+            for side in ("left", "bottom"):
+                # Axes are most of a plot's redraw: one level of ticks, no SI rescaling and
+                # no grid halve it (about 11 -> 6 ms a plot on Xvfb).
+                axis = plot.getAxis(side)
+                axis.enableAutoSIPrefix(False)
+                axis.setStyle(maxTickLevel=1, maxTextLevel=1)
             plot.setMinimumHeight(100)
             # Cheap to draw however long the run: only what is visible, thinned to the pixels.
             plot.setClipToView(True)

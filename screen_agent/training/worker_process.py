@@ -64,12 +64,78 @@ class WorkerFailed(UserError):
     error was not one of ours)."""
 
 
+@dataclass
+class _Child:
+    """A started child process and its channels (synchronisation objects can only reach a
+    child as it starts, so each child has its own)."""
+
+    process: Any
+    jobs: Any
+    messages: Any
+    stop: ProcessEvent
+    pause: ProcessEvent
+
+
+class WorkerStarter:
+    """Starts worker children, and keeps one started ahead of need.
+
+    A child spends its first seconds importing the learning stack (torch: 2-5 s). A spare
+    child started at an idle moment (:meth:`prepare`, e.g. when the app opens or a run ends)
+    has done that by the time the user presses Train, so the run starts within a second and
+    the import burst does not compete with the app for the CPU at that moment.
+    """
+
+    def __init__(self) -> None:
+        # spawn, not fork: the parent may be a Qt app with threads, which fork copies badly.
+        self._context = multiprocessing.get_context("spawn")
+        self._spare: _Child | None = None
+        self._lock = threading.Lock()
+
+    def prepare(self) -> None:
+        """Start a spare child now, unless one is waiting already."""
+        with self._lock:
+            if self._spare is None or not self._spare.process.is_alive():
+                self._spare = self._start()
+
+    def take(self) -> _Child:
+        """The spare child if there is one, else a new one."""
+        with self._lock:
+            child, self._spare = self._spare, None
+        if child is None or not child.process.is_alive():
+            child = self._start()
+        return child
+
+    def close(self) -> None:
+        """End the spare child, if any."""
+        with self._lock:
+            child, self._spare = self._spare, None
+        if child is not None:
+            child.jobs.put(None)
+            child.process.join(5)
+            if child.process.is_alive():
+                child.process.kill()
+                child.process.join()
+
+    def _start(self) -> _Child:
+        ctx = self._context
+        child = _Child(None, ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Event())
+        child.process = ctx.Process(
+            target=_child_main,
+            args=(child.jobs, child.messages, child.stop, child.pause),
+            name="screen-agent worker",
+            daemon=True,  # ended (SIGTERM: keys released) if this process exits first
+        )
+        child.process.start()
+        return child
+
+
 class WorkerProcess:
     """Runs ``job`` in a child process; see the module docstring.
 
     Args:
         job: what to run.
         on_event: called in the thread that calls ``run()`` with each TrainerEvent.
+        starter: where the child comes from (a spare one if it has one); default: a new child.
         stop_grace_s: how long ``run()`` waits for a stopped child before SIGTERM.
     """
 
@@ -77,39 +143,52 @@ class WorkerProcess:
         self,
         job: ScreenJob,
         on_event: Callable[[TrainerEvent], None],
+        starter: WorkerStarter | None = None,
         stop_grace_s: float = STOP_GRACE_S,
     ) -> None:
         self.job = job
         self.on_event = on_event
+        self.starter = starter
         self.stop_grace_s = stop_grace_s
-        # spawn, not fork: the parent may be a Qt app with threads, which fork copies badly.
-        self._context = multiprocessing.get_context("spawn")
-        self._messages: Any = self._context.Queue()
-        self._stop = self._context.Event()
-        self._pause = self._context.Event()
         self.exitcode: int | None = None
+        self._child: _Child | None = None
+        self._stop_requested = False
+        self._pause_requested = False
 
     def stop(self) -> None:
         """Ask the child to finish (thread-safe); it releases the keys and saves the run."""
-        self._stop.set()
+        self._stop_requested = True
+        self._pass_on()
 
     def pause(self) -> None:
         """Stop acting (keys released) until ``resume()``; learning goes on."""
-        self._pause.set()
+        self._pause_requested = True
+        self._pass_on()
 
     def resume(self) -> None:
-        self._pause.clear()
+        self._pause_requested = False
+        self._pass_on()
+
+    def _pass_on(self) -> None:
+        # Called by run() once the child exists too: whichever comes second passes them on.
+        child = self._child
+        if child is None:
+            return
+        if self._stop_requested:
+            child.stop.set()
+        if self._pause_requested:
+            child.pause.set()
+        else:
+            child.pause.clear()
 
     def run(self) -> None:
-        """Start the child and pass on its events until it ends; raises WorkerFailed if the
-        job failed or the child died."""
-        process = self._context.Process(
-            target=_child_main,
-            args=(self.job, self._messages, self._stop, self._pause),
-            name=f"screen-agent {self.job.kind}",
-            daemon=True,  # ended (SIGTERM: keys released) if this process exits first
-        )
-        process.start()
+        """Hand the job to a child and pass on its events until it ends; raises WorkerFailed
+        if the job failed or the child died."""
+        child = (self.starter or WorkerStarter()).take()
+        self._child = child
+        self._pass_on()
+        process, messages = child.process, child.messages
+        child.jobs.put(self.job)
         failure: str | None = None
         stop_seen: float | None = None
         try:
@@ -117,16 +196,16 @@ class WorkerProcess:
             while not done:
                 alive = process.is_alive()  # before the read: all a dead child sent is queued
                 try:
-                    kind, payload = self._messages.get(timeout=POLL_S)
+                    kind, payload = messages.get(timeout=POLL_S)
                 except queue.Empty:
                     if not alive:
-                        if not self._stop.is_set():
+                        if not child.stop.is_set():
                             failure = failure or (
                                 f"the {self.job.kind} process ended unexpectedly "
                                 f"(exit code {process.exitcode})"
                             )
                         break
-                    if self._stop.is_set():
+                    if child.stop.is_set():
                         stop_seen = stop_seen or time.monotonic()
                         if time.monotonic() - stop_seen > self.stop_grace_s:
                             process.terminate()
@@ -145,7 +224,7 @@ class WorkerProcess:
                 process.kill()
                 process.join()
             self.exitcode = process.exitcode
-            self._messages.close()
+            messages.close()
         if failure is not None:
             raise WorkerFailed(failure)
 
@@ -160,8 +239,13 @@ def describe(error: BaseException) -> str:
 
 
 def _child_main(
-    job: ScreenJob, messages: Any, stop: ProcessEvent, pause: ProcessEvent
+    jobs: Any, messages: Any, stop: ProcessEvent, pause: ProcessEvent
 ) -> None:  # pragma: no cover - runs in the child (covered by the tests that spawn it)
+    _import_learning_stack()
+    job = _next_job(jobs)
+    if job is None:
+        return
+
     def send(event: TrainerEvent) -> None:
         messages.put(("event", event))
 
@@ -175,6 +259,36 @@ def _child_main(
         messages.put(("done", None))
         messages.close()
         messages.join_thread()  # everything sent reaches the parent before the child exits
+
+
+def _import_learning_stack() -> None:
+    """Import what a job needs while the child waits for one (see WorkerStarter)."""
+    import importlib
+
+    for name in (
+        "torch",
+        "screen_agent.training.screen_loop",
+        "screen_agent.training.screen_play",
+        "screen_agent.envs.live",
+        "screen_agent.capture.mss_source",
+        "screen_agent.input.keyboard",
+        "pyautogui",
+    ):
+        try:
+            importlib.import_module(name)
+        except Exception:  # e.g. no display for pyautogui: the job reports it when it runs
+            continue
+
+
+def _next_job(jobs: Any) -> ScreenJob | None:
+    """Wait for the parent's job; None to end (asked to, or the parent is gone)."""
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            return jobs.get(timeout=1.0)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return None
 
 
 def run_job(

@@ -1,5 +1,6 @@
 """End to end on a private Xvfb: Catch runs, the GUI starts, the test drags the regions in the
-region picker and records the actions with real X input, and the saved profile loads; then the
+region picker and records the actions with real X input, and ``screen-agent train`` trains on
+the saved profile; then the
 GUI trains on Catch with the shipped profile, its plots and agent's-eye view update, its event
 loop stays responsive, and Stop leaves no key down."""
 
@@ -28,14 +29,13 @@ CATCH_AT = (870, 40)
 CATCH_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-catch.toml"
 TRAIN_SECONDS = 45.0
 """How long the GUI trains on Catch (a round, one episode, takes about 13 s)."""
-STEADY_STALL_LIMIT_MS = 250.0
-"""The longest the GUI's event loop may stall once training runs (from its first frame on).
-The issue asks for 100 ms. On the shared 2-CPU machine (another training run beside the
-tests) the longest stall was 88-120 ms over 45 s (p99 9 ms): a plot redrawn while the CPU is
-contended; so 100 ms does not hold reliably here, and this bound leaves room for the load."""
-STALL_LIMIT_MS = 400.0
-"""The same from pressing Train: measured 120-270 ms, the training tab's first paint (six
-plots' axes, on Xvfb under load) as Train shows it, and the trainer's start."""
+STALL_LIMIT_MS = 100.0
+"""The longest the GUI's event loop may stall while training, from pressing Train on (the
+issue's bound). Measured 22-37 ms over 45 s on this 2-CPU machine (five runs): training runs
+in a child process, the training tab is laid out before it is shown, and plot axes are
+cheap to redraw."""
+CLI_TRAIN_MINUTES = 0.25
+"""How long the command-line trainer runs on the profile the GUI saved."""
 
 
 class Gui:
@@ -118,8 +118,8 @@ def save_screenshot(screen, region: dict[str, int], name: str, tmp_path: Path) -
 
 
 @pytest.mark.e2e
-def test_pick_regions_record_actions_and_save(
-    xvfb_display, arcade_window, keyboard, screen, tmp_path
+def test_pick_regions_record_actions_save_and_train_from_the_cli(
+    xvfb_display, arcade_window, keyboard, screen, tmp_path, screen_agent_command
 ):
     game = arcade_window("catch", CATCH_AT)
     x0, y0 = game.geometry["X"], game.geometry["Y"]
@@ -199,6 +199,30 @@ def test_pick_regions_record_actions_and_save(
         gui.close()
     assert gui.process.returncode == 0
 
+    # The profile the GUI saved trains from the command line as it is.
+    game.focus()
+    run_dir = tmp_path / "cli-run"
+    trained = subprocess.run(
+        [
+            *screen_agent_command,
+            "train",
+            str(path),
+            "--minutes",
+            str(CLI_TRAIN_MINUTES),
+            "--run-dir",
+            str(run_dir),
+        ],
+        env=xvfb_display.env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert trained.returncode == 0, trained.stdout + trained.stderr
+    assert (run_dir / "checkpoint.pt").is_file()
+    decisions = [row.split(",") for row in (run_dir / "realtime.csv").read_text().splitlines()]
+    assert int(decisions[-1][0]) >= 100, decisions[-1]  # ~15 decisions/s for 15 s
+
 
 def held_keys(display) -> list[int]:
     """Keycodes down on ``display`` right now (X's keymap, whoever pressed them)."""
@@ -266,8 +290,7 @@ def test_train_catch_from_the_gui_stays_responsive(xvfb_display, arcade_window, 
     assert status["episodes"] >= 2 and status["return_points"] == status["episodes"], status
     assert status["frames"] > 100 and status["eyes_drawn"] == 4, status
     assert status["action"] in ("action: stay", "action: left", "action: right")
-    steady, whole = status["steady_stall"], status["stall"]
-    assert steady["ticks"] > 1000, steady
-    assert steady["longest_ms"] < STEADY_STALL_LIMIT_MS, status
+    whole = status["stall"]
+    assert whole["ticks"] > 1000, whole
     assert whole["longest_ms"] < STALL_LIMIT_MS, status
     assert list((tmp_path / "runs").glob("arcade-catch-*/checkpoint.pt"))
