@@ -36,6 +36,9 @@ class ProbeSettings:
     """Wait with no keys held before each trial."""
     min_pixels: int = 60
     """Changed pixels outside the self-moving area that count as a reaction."""
+    restarts: int = 2
+    """Times a round in which no action changed anything is taken for a game that has ended:
+    the profile's restart keys are pressed and the round is done again."""
 
 
 @dataclass(frozen=True)
@@ -91,12 +94,15 @@ def probe(
         sink.release_all()
         return changes
 
-    # The control: what moves with no key held (a ball, an opponent), dilated a little.
-    self_moving = np.zeros((game.height, game.width), dtype=bool)
-    for _ in range(settings.trials + 1):
-        for _, changed in trial(profile.actions[noop].keys):
-            self_moving |= changed
-    self_moving = cv2.dilate(self_moving.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    def control() -> np.ndarray:
+        """What moves with no key held (a ball, an opponent), dilated a little."""
+        moving = np.zeros((game.height, game.width), dtype=bool)
+        for _ in range(settings.trials + 1):
+            for _, changed in trial(profile.actions[noop].keys):
+                moving |= changed
+        return cv2.dilate(moving.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+
+    self_moving = control()
 
     def peak_and_onset(keys: tuple[str, ...], threshold: int) -> tuple[int, float | None]:
         first, peak = None, 0
@@ -112,18 +118,32 @@ def probe(
     tested = [i for i in range(len(profile.actions)) if i != noop]
     delays: dict[int, list[float]] = {i: [] for i in tested}
     peaks: dict[int, list[int]] = {i: [] for i in tested}
-    for _ in range(settings.trials):
+    restarts = settings.restarts if profile.restart.keys else 0
+    rounds = 0
+    while rounds < settings.trials:
         # What leaks past the mask with no key held right now (a ball somewhere new): this
         # round's reactions must clearly exceed it.
         leak, _ = peak_and_onset(profile.actions[noop].keys, 10**9)
         threshold = max(settings.min_pixels, 2 * leak)
+        results = {}
         for index in tested:
             if on_trial is not None:
                 on_trial(profile.actions[index].name)
-            peak, first = peak_and_onset(profile.actions[index].keys, threshold)
+            results[index] = peak_and_onset(profile.actions[index].keys, threshold)
+        if restarts and all(first is None for _, first in results.values()):
+            # Nothing reacted: most likely the game is over (a round ended, a menu shows).
+            restarts -= 1
+            if on_trial is not None:
+                on_trial("the restart keys (nothing reacted: has the game ended?)")
+            sink.restart()
+            time.sleep(profile.restart.wait_ms / 1000 + settings.settle_s)
+            self_moving = control()  # the restarted game moves differently
+            continue
+        for index, (peak, first) in results.items():
             peaks[index].append(peak)
             if first is not None:
                 delays[index].append(first)
+        rounds += 1
     reports = [
         ActionReport(
             name=profile.actions[i].name,
