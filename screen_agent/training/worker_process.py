@@ -234,6 +234,11 @@ def describe(error: BaseException) -> str:
     with its type and the end of its traceback."""
     if isinstance(error, UserError | FileNotFoundError):
         return str(error)
+    if type(error).__name__ == "FailSafeException":  # pyautogui's, not imported here
+        return (
+            "stopped by the fail-safe: the mouse was moved to a corner of the screen. "
+            "Every key was released; move the mouse away before starting again."
+        )
     detail = "".join(traceback.format_exception(error, limit=-6))
     return f"{type(error).__name__}: {error}\n\n{detail}"
 

@@ -97,3 +97,25 @@ def test_a_missing_game_window_is_reported(xvfb_display, tmp_path):
     running.thread.join(60)
     assert isinstance(running.error, WorkerFailed)
     assert "screen-agent arcade: catch" in str(running.error)
+
+
+@pytest.mark.e2e
+def test_the_fail_safe_stops_training(arcade_window, keyboard, tmp_path):
+    """Moving the mouse to a screen corner stops the child (pyautogui's fail-safe) with a
+    message that says so."""
+    arcade_window("catch", (40, 40))
+    running = Running(ScreenJob(CATCH_PROFILE, run_dir=tmp_path / "run"))
+    try:
+        running.wait_for(lambda: running.count(FrameEvent) >= 5, 60, "the child acting")
+        keyboard.moveTo(0, 0)
+        running.thread.join(30)
+    finally:
+        keyboard.FAILSAFE = False  # this process's pyautogui would refuse to move it back
+        try:
+            keyboard.moveTo(400, 400)  # later tests need the fail-safe quiet
+        finally:
+            keyboard.FAILSAFE = True
+    assert not running.thread.is_alive()
+    assert isinstance(running.error, WorkerFailed)
+    assert "fail-safe" in str(running.error) and "Traceback" not in str(running.error)
+    assert running.worker.exitcode == 0  # the child ended by itself, through its clean-up
