@@ -2,10 +2,12 @@
 
 Input that never reaches the game (wrong window focused, a game that reads raw input, a key the
 game ignores) is the most common failure of screen agents, and training cannot reveal it. The
-probe presses each action's keys in turn, in a few trials, and watches the game region: pixels
-that change while the keys are held, away from the pixels that change on their own (measured
-with no keys held, the control), are the action's effect; the first such change gives the delay
-from keypress to pixels.
+probe presses each action's keys in turn, in a few rounds, with a no-key trial (the control) in
+each round, and notes for every pixel of the game region when it first changed in each trial.
+An action's effect is where it changes pixels in most of its trials that change in few of the
+controls: a paddle that follows the key, not a ball or an opponent that moves on its own
+wherever it happens to be. The time until enough of those pixels changed is the delay from
+keypress to pixels.
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ class ProbeSettings:
     settle_s: float = 0.25
     """Wait with no keys held before each trial."""
     min_pixels: int = 60
-    """Changed pixels outside the self-moving area that count as a reaction."""
+    """Changed pixels where the action has its effect that count as a reaction."""
     restarts: int = 2
-    """Times a round in which no action changed anything is taken for a game that has ended:
-    the profile's restart keys are pressed and the round is done again."""
+    """Times a round in which nothing moved at all is taken for a game that has ended: the
+    profile's restart keys are pressed and the round is done again."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,12 @@ class ActionReport:
     name: str
     keys: tuple[str, ...]
     responded: int
-    """Trials in which the game region changed beyond its own motion."""
+    """Trials in which at least ``min_pixels`` of the action's effect pixels changed."""
     trials: int
     delay_ms: float | None
     """Median time from keypress to the first reacting frame, over responding trials."""
     changed_pixels: int
-    """Median peak count of changed pixels outside the self-moving area."""
+    """Median count of the action's effect pixels that changed in a trial."""
 
     @property
     def works(self) -> bool:
@@ -80,82 +82,80 @@ def probe(
             np.ascontiguousarray(crop(frame.pixels, game)), cv2.COLOR_RGB2GRAY
         ), frame.time
 
-    def trial(keys: tuple[str, ...]) -> list[tuple[float, np.ndarray]]:
+    def trial(keys: tuple[str, ...]) -> np.ndarray:
+        """Hold ``keys``; per pixel, seconds from the press to its first change (inf: none)."""
         sink.release_all()
         time.sleep(settings.settle_s)
         baseline, _ = gray()
+        first = np.full(baseline.shape, np.inf, dtype=np.float32)
         pressed = time.monotonic()
         sink.hold(keys)
-        changes = []
         while time.monotonic() - pressed < settings.hold_s:
             image, stamp = gray()
-            changes.append((stamp - pressed, cv2.absdiff(image, baseline) > DIFF_LEVEL))
+            new = (cv2.absdiff(image, baseline) > DIFF_LEVEL) & np.isinf(first)
+            first[new] = stamp - pressed
             time.sleep(0.003)
         sink.release_all()
-        return changes
+        return first
 
-    def control() -> np.ndarray:
-        """What moves with no key held (a ball, an opponent), dilated a little."""
-        moving = np.zeros((game.height, game.width), dtype=bool)
-        for _ in range(settings.trials + 1):
-            for _, changed in trial(profile.actions[noop].keys):
-                moving |= changed
-        return cv2.dilate(moving.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-
-    self_moving = control()
-
-    def peak_and_onset(keys: tuple[str, ...], threshold: int) -> tuple[int, float | None]:
-        first, peak = None, 0
-        for lag, changed in trial(keys):
-            count = int(np.count_nonzero(changed & ~self_moving))
-            peak = max(peak, count)
-            if first is None and count >= threshold:
-                first = lag
-        return peak, first
-
+    noop_keys = profile.actions[noop].keys
+    controls = [trial(noop_keys) for _ in range(settings.trials)]
     # Round robin over the actions, so opposite moves alternate and a paddle is not left
     # against a wall (where its own key would change nothing) for the next trial.
     tested = [i for i in range(len(profile.actions)) if i != noop]
-    delays: dict[int, list[float]] = {i: [] for i in tested}
-    peaks: dict[int, list[int]] = {i: [] for i in tested}
+    firsts: dict[int, list[np.ndarray]] = {i: [] for i in tested}
     restarts = settings.restarts if profile.restart.keys else 0
-    rounds = 0
-    while rounds < settings.trials:
-        # What leaks past the mask with no key held right now (a ball somewhere new): this
-        # round's reactions must clearly exceed it.
-        leak, _ = peak_and_onset(profile.actions[noop].keys, 10**9)
-        threshold = max(settings.min_pixels, 2 * leak)
+    while tested and len(firsts[tested[0]]) < settings.trials:
+        control = trial(noop_keys)
         results = {}
         for index in tested:
             if on_trial is not None:
                 on_trial(profile.actions[index].name)
-            results[index] = peak_and_onset(profile.actions[index].keys, threshold)
-        if restarts and all(first is None for _, first in results.values()):
-            # Nothing reacted: most likely the game is over (a round ended, a menu shows).
+            results[index] = trial(profile.actions[index].keys)
+        still = all(
+            np.count_nonzero(np.isfinite(f)) < settings.min_pixels
+            for f in (control, *results.values())
+        )
+        if still and restarts:
+            # Nothing moved at all, keys or not: most likely the game is over (a round
+            # ended, a menu waits); restart it and do the round again.
             restarts -= 1
             if on_trial is not None:
-                on_trial("the restart keys (nothing reacted: has the game ended?)")
+                on_trial("the restart keys (nothing moved: has the game ended?)")
             sink.restart()
             time.sleep(profile.restart.wait_ms / 1000 + settings.settle_s)
-            self_moving = control()  # the restarted game moves differently
             continue
-        for index, (peak, first) in results.items():
-            peaks[index].append(peak)
-            if first is not None:
-                delays[index].append(first)
-        rounds += 1
-    reports = [
-        ActionReport(
-            name=profile.actions[i].name,
-            keys=profile.actions[i].keys,
-            responded=len(delays[i]),
-            trials=settings.trials,
-            delay_ms=1000 * float(np.median(delays[i])) if delays[i] else None,
-            changed_pixels=int(np.median(peaks[i])),
+        controls.append(control)
+        for index, first in results.items():
+            firsts[index].append(first)
+
+    # Where the game moves on its own, widened a little: a ball seen at one spot in a control
+    # may be a few pixels further in an action's trial.
+    kernel = np.ones((5, 5), np.uint8)
+    self_moving = np.mean(
+        [cv2.dilate(np.isfinite(c).astype(np.uint8), kernel) for c in controls], axis=0
+    )
+
+    def report(index: int) -> ActionReport:
+        trials = firsts[index]
+        changed = np.mean([np.isfinite(f) for f in trials], axis=0)
+        effect = (changed * 2 >= 1) & (self_moving * 3 <= 1)
+        counts, delays = [], []
+        for first in trials:
+            times = np.sort(first[effect & np.isfinite(first)])
+            counts.append(times.size)
+            if times.size >= settings.min_pixels:
+                delays.append(float(times[settings.min_pixels - 1]))
+        return ActionReport(
+            name=profile.actions[index].name,
+            keys=profile.actions[index].keys,
+            responded=len(delays),
+            trials=len(trials),
+            delay_ms=1000 * float(np.median(delays)) if delays else None,
+            changed_pixels=int(np.median(counts)) if counts else 0,
         )
-        for i in tested
-    ]
-    return reports
+
+    return [report(i) for i in tested]
 
 
 def format_report(reports: list[ActionReport]) -> str:

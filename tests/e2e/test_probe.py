@@ -48,10 +48,7 @@ def test_probe_restarts_a_game_that_has_ended(arcade_window, xvfb_display, scree
     )
     print(result.stdout)
     reports = {r["name"]: r for r in json.loads(result.stdout.strip().splitlines()[-1])}
-    # The game ran again: its frame counter only moves while a round is played.
+    # The game ran again (its frame counter only moves while a round is played), and the probe
+    # saw the paddle follow both keys there.
     assert game.status()["frames"] > over["frames"] + 50, game.status()
-    assert set(reports) == {"left", "right"}
-    # Not asserted: that left and right "work" in most trials. After the restart a ball falls
-    # through the paddle row while the no-key control runs, and the control's mask then hides
-    # much of that row (measured 1-2 of 5 trials; the Catch probe in the GUI test, on a fresh
-    # round, finds them). A per-location comparison of action and control trials would fix it.
+    assert reports["left"]["works"] and reports["right"]["works"], reports

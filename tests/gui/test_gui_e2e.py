@@ -249,10 +249,10 @@ def test_train_catch_from_the_gui_stays_responsive(xvfb_display, arcade_window, 
         game = arcade_window("catch", CATCH_AT)  # and focuses it: the probe waits for that
         gui.send("probe")
         probed = gui.expect("probed", timeout=60)
-        # Both move the paddle, but not once Catch's round is over (the probe does not restart
-        # it): the GUI must show what the probe found, and the paddle must have moved.
+        # Both move the paddle (the probe restarts the round if it ends meanwhile), and the GUI
+        # shows what the probe found.
         works = probed["works"]
-        assert list(works) == ["left", "right"] and any(works.values()), probed["text"]
+        assert works == {"left": True, "right": True}, probed["text"]
         assert probed["verdicts"] == [
             "works" if ok else "no visible effect: does this key reach the game?"
             for ok in works.values()
