@@ -502,7 +502,7 @@ class MainWindow(QMainWindow):
             return
         if (self.model.dirty or self.model.path is None) and not self.save():
             return
-        self.show_training_view()
+        self.tabs.setCurrentWidget(self.training_view)
         self.mode = "train"
         self.controller.start(self.trainer_factory)
         self._update_buttons()
@@ -510,9 +510,6 @@ class MainWindow(QMainWindow):
     def _prepare_worker(self) -> None:
         if self.starter is not None and not self.controller.running:
             self.starter.prepare()
-
-    def show_training_view(self) -> None:
-        self.tabs.setCurrentWidget(self.training_view)
 
     def _prewarm_training_view(self) -> None:
         """While the training tab is hidden, lay it out and paint it offscreen at the size it
@@ -555,7 +552,7 @@ class MainWindow(QMainWindow):
             return False
         if (self.model.dirty or self.model.path is None) and not self.save():
             return False
-        self.show_training_view()
+        self.tabs.setCurrentWidget(self.training_view)
         self.mode = "play"
         self.controller.start(self.player_factory(self.model, Path(checkpoint)))
         self.statusBar().showMessage(f"playing greedily with {checkpoint}")

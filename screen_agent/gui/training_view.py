@@ -187,14 +187,15 @@ class TrainingView(QWidget):
 
     def redraw_summary(self) -> None:
         m = self.model
-        parts = [f"state: {m.state}", f"episodes: {m.episodes}"]
-        if m.returns:
-            parts.append(f"last return: {m.returns[-1]:g}")
-            parts.append(f"mean of last {min(len(m.returns), 20)}: {m.rolling_mean[-1]:.2f}")
+        run = [f"state: {m.state}"]
         if m.last_stats is not None:
-            s = m.last_stats
-            parts.append(f"step: {s.step}")
-            parts.append(f"epsilon: {s.epsilon:.3f}")
+            run.append(f"step: {m.last_stats.step}")
+            run.append(f"epsilon: {m.last_stats.epsilon:.3f}")
         if m.pause_message:
-            parts.append(f"acting paused: {m.pause_message}")
-        self.summary.setText("   ".join(parts))
+            run.append(f"acting paused: {m.pause_message}")
+        episodes = [f"episodes: {m.episodes}"]
+        if m.returns:
+            episodes.append(f"last return: {m.returns[-1]:g}")
+            episodes.append(f"mean of last {min(len(m.returns), 20)}: {m.rolling_mean[-1]:.2f}")
+        # Two short lines rather than one that the tab's width would cut.
+        self.summary.setText("   ".join(run) + "\n" + "   ".join(episodes))

@@ -6,9 +6,10 @@ checkpoints, talking to the X server) holds the GIL for up to 130 ms at a time a
 event loop waits for it; in a process of its own it only shares the CPU, which the kernel
 divides in slices of a few milliseconds.
 
-:class:`WorkerProcess` has the trainer's ``run``/``stop``/``pause``/``resume``: ``run()`` starts
-the child and blocks, handing each event the child sends to ``on_event`` in the calling thread,
-until the child ends; a failure in the child is raised there as :class:`WorkerFailed` with the
+:class:`WorkerProcess` has the trainer's ``run``/``stop``/``pause``/``resume``: ``run()`` hands
+the job to a child (a spare one that :class:`WorkerStarter` started ahead, if there is one) and
+blocks, passing each event the child sends to ``on_event`` in the calling thread, until the
+child ends; a failure in the child is raised there as :class:`WorkerFailed` with the
 child's message. The child presses the keys, so it is the one that releases them: on stop, on
 any error, on SIGTERM (sent if it does not end in time), and if its parent dies.
 """

@@ -31,7 +31,7 @@ TRAIN_SECONDS = 45.0
 """How long the GUI trains on Catch (a round, one episode, takes about 13 s)."""
 STALL_LIMIT_MS = 100.0
 """The longest the GUI's event loop may stall while training, from pressing Train on (the
-issue's bound). Measured 22-37 ms over 45 s on this 2-CPU machine (five runs): training runs
+issue's bound). Measured 17-37 ms over 45 s on this 2-CPU machine (six runs): training runs
 in a child process, the training tab is laid out before it is shown, and plot axes are
 cheap to redraw."""
 CLI_TRAIN_MINUTES = 0.25
