@@ -363,17 +363,24 @@ class RewardEditor(QWidget):
             )
         return rgb
 
-    def capture_template(self) -> str | None:
-        """Save the selected template rule's region of the live frame; returns the file name."""
-        from screen_agent.reward import save_image
-
+    def _selected_crop(self) -> tuple[int, dict[str, Any], np.ndarray] | None:
+        """The selected rule's row, table and its region of the live frame (None if either
+        is missing)."""
         row = self.current()
         if row is None:
             return None
         table = self.model.rewards[row]
         crop = self._crop(str(table.get("region")))
-        if crop is None:
+        return None if crop is None else (row, table, crop)
+
+    def capture_template(self) -> str | None:
+        """Save the selected template rule's region of the live frame; returns the file name."""
+        from screen_agent.reward import save_image
+
+        selected = self._selected_crop()
+        if selected is None:
             return None
+        row, table, crop = selected
         name = f"{self.model.name}-{table.get('region')}-template{row}.png"
         directory = self.model.directory
         directory.mkdir(parents=True, exist_ok=True)
@@ -387,13 +394,10 @@ class RewardEditor(QWidget):
         from screen_agent.reward import DigitCalibrationError, DigitReader
         from screen_agent.reward.digits import Foreground
 
-        row = self.current()
-        if row is None:
+        selected = self._selected_crop()
+        if selected is None:
             return None
-        table = self.model.rewards[row]
-        crop = self._crop(str(table.get("region")))
-        if crop is None:
-            return None
+        row, table, crop = selected
         digits = dict(table.get("digits") or {})
         name = digits.get("file") if digits.get("style") == "templates" else None
         name = name or f"{self.model.name}-digits.npz"

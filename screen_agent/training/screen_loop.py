@@ -31,6 +31,7 @@ from screen_agent.agent.schedules import LinearSchedule
 from screen_agent.envs.screen import EnvStopped
 from screen_agent.profile import GameProfile
 from screen_agent.training.checkpoint import load_arrays, load_checkpoint, save_arrays
+from screen_agent.training.control import RunControl
 from screen_agent.training.events import (
     EpisodeEvent,
     FrameEvent,
@@ -93,8 +94,9 @@ class Actor:
         return int(q.argmax(dim=1)[0])
 
 
-class ScreenTrainer:
-    """Trains a DQN on a live game: ``run()`` blocks until ``stop()`` or the time is up.
+class ScreenTrainer(RunControl):
+    """Trains a DQN on a live game: ``run()`` blocks until ``stop()`` or the time is up;
+    ``pause()`` stops acting (keys released) while learning goes on.
 
     Args:
         profile: the game's profile.
@@ -123,11 +125,11 @@ class ScreenTrainer:
         config: DQNConfig | None = None,
         settings: RealtimeSettings | None = None,
     ) -> None:
+        super().__init__(env)
         self.profile = profile
         self.run_dir = Path(run_dir)
         self.device = device
         self.seed = seed
-        self.env = env
         self.on_event = on_event or (lambda _event: None)
         self.minutes = minutes
         self._resume_run = resume
@@ -139,24 +141,6 @@ class ScreenTrainer:
                     total_steps=int(minutes * 60 * profile.decisions_per_second)
                 )
         self.config = config
-        self._stop = threading.Event()
-        self._paused = threading.Event()
-
-    def stop(self) -> None:
-        """Ask ``run()`` to finish (thread-safe), even while the env waits for the game's focus;
-        keys are released as it returns."""
-        self._stop.set()
-        request_stop = getattr(self.env.unwrapped, "request_stop", None)
-        if request_stop is not None:
-            request_stop()
-
-    def pause(self) -> None:
-        """Stop acting (keys released) until ``resume()``; learning goes on."""
-        self._paused.set()
-
-    def resume(self) -> None:
-        """Act again after ``pause()``."""
-        self._paused.clear()
 
     def run(self) -> None:
         keep_freed_memory()

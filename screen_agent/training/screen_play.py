@@ -8,7 +8,6 @@ a training run shows play too.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from screen_agent.agent.dqn import DQNAgent
 from screen_agent.envs.screen import EnvStopped
 from screen_agent.errors import UserError
 from screen_agent.training.checkpoint import load_checkpoint
+from screen_agent.training.control import RunControl
 from screen_agent.training.evaluate import EvalResult
 from screen_agent.training.events import EpisodeEvent, FrameEvent, StatsEvent, TrainerEvent
 from screen_agent.training.gym_loop import config_from_json
@@ -62,7 +62,7 @@ def load_screen_agent(
     return agent
 
 
-class ScreenPlayer:
+class ScreenPlayer(RunControl):
     """Plays ``env`` with ``agent`` until ``episodes`` end or ``stop()``; ``run()`` blocks.
 
     Args:
@@ -87,8 +87,8 @@ class ScreenPlayer:
         stats_interval_s: float = 2.0,
         frame_event_every: int = 2,
     ) -> None:
+        super().__init__(env)
         self.agent = agent
-        self.env = env
         self.on_event = on_event or (lambda _event: None)
         self.episodes = episodes
         self.epsilon = epsilon
@@ -96,22 +96,6 @@ class ScreenPlayer:
         self.stats_interval_s = stats_interval_s
         self.frame_event_every = frame_event_every
         self.action_names = agent.action_names
-        self._stop = threading.Event()
-        self._paused = threading.Event()
-
-    def stop(self) -> None:
-        """Ask ``run()`` to finish (thread-safe), even while the env waits for focus."""
-        self._stop.set()
-        request_stop = getattr(self.env.unwrapped, "request_stop", None)
-        if request_stop is not None:
-            request_stop()
-
-    def pause(self) -> None:
-        """Stop acting (keys released) until ``resume()``."""
-        self._paused.set()
-
-    def resume(self) -> None:
-        self._paused.clear()
 
     def run(self) -> EvalResult:
         """Play; returns the returns of the episodes that ended (the real score)."""

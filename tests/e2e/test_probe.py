@@ -7,29 +7,32 @@ from pathlib import Path
 import pytest
 
 PONG_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-pong.toml"
+CATCH_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-catch.toml"
 
 
-@pytest.mark.e2e
-def test_probe_finds_the_paddle_actions_of_pong(arcade_window, xvfb_display, screen_agent_command):
-    arcade_window("pong", (20, 20))
+def probe(profile: Path, command: list[str], display) -> dict[str, dict]:
+    """``screen-agent probe PROFILE --json`` on ``display``: the reports by action name."""
     result = subprocess.run(
-        [*screen_agent_command, "probe", str(PONG_PROFILE), "--json"],
-        env=xvfb_display.env(),
+        [*command, "probe", str(profile), "--json"],
+        env=display.env(),
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
     )
     print(result.stdout)
-    reports = {r["name"]: r for r in json.loads(result.stdout.strip().splitlines()[-1])}
+    return {r["name"]: r for r in json.loads(result.stdout.strip().splitlines()[-1])}
+
+
+@pytest.mark.e2e
+def test_probe_finds_the_paddle_actions_of_pong(arcade_window, xvfb_display, screen_agent_command):
+    arcade_window("pong", (20, 20))
+    reports = probe(PONG_PROFILE, screen_agent_command, xvfb_display)
     moving = {name for name, r in reports.items() if r["works"]}
     # Pong's paddle moves with RIGHT (up) and LEFT (down), alone or with FIRE.
     assert {"RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE"} <= moving, reports
     for name in moving:
         assert 0 < reports[name]["delay_ms"] < 200, reports[name]
-
-
-CATCH_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-catch.toml"
 
 
 @pytest.mark.e2e
@@ -38,16 +41,7 @@ def test_probe_restarts_a_game_that_has_ended(arcade_window, xvfb_display, scree
     keys and tests the actions on a new round, instead of on a game that cannot move."""
     game = arcade_window("catch", (20, 20))
     over = game.wait_status(lambda status: status.get("game_over"), timeout=40)
-    result = subprocess.run(
-        [*screen_agent_command, "probe", str(CATCH_PROFILE), "--json"],
-        env=xvfb_display.env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    print(result.stdout)
-    reports = {r["name"]: r for r in json.loads(result.stdout.strip().splitlines()[-1])}
+    reports = probe(CATCH_PROFILE, screen_agent_command, xvfb_display)
     # The game ran again (its frame counter only moves while a round is played), and the probe
     # saw the paddle follow both keys there.
     assert game.status()["frames"] > over["frames"] + 50, game.status()
