@@ -262,9 +262,10 @@ def _cmd_probe(args: argparse.Namespace) -> int:
     from screen_agent.probe import ProbeSettings, format_report, probe
     from screen_agent.profile import load_profile
 
+    settings = ProbeSettings(trials=args.trials)
     profile = load_profile(args.profile)
     with MssSource(profile, region=None) as source, KeyboardSink(profile) as sink:
-        reports = probe(profile, source, sink, ProbeSettings(trials=args.trials))
+        reports = probe(profile, source, sink, settings)
     print(format_report(reports))
     if args.json:
         print(json.dumps([{**r.__dict__, "works": r.works} for r in reports]))
@@ -364,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     probe = commands.add_parser("probe", help="check that each action's keys reach the game")
     probe.add_argument("profile")
-    probe.add_argument("--trials", type=int, default=5)
+    probe.add_argument("--trials", type=int, default=8, help="trials per action (at least 4)")
     probe.add_argument("--json", action="store_true", help="also print the reports as JSON")
     probe.set_defaults(func=_cmd_probe)
 

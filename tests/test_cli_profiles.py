@@ -36,3 +36,10 @@ def test_broken_profile_is_one_line_naming_the_field(tmp_path, cli, command, cas
     assert result.returncode == 2, (result.stdout, message)
     assert "Traceback" not in message and len(message.splitlines()) == 1, message
     assert str(path) in message and field in message, message
+
+
+def test_too_few_probe_trials_is_one_line(cli):
+    result = cli("probe", "calibration/arcade-catch.toml", "--trials", "2", timeout=60)
+    message = result.stderr.strip()
+    assert result.returncode == 2 and len(message.splitlines()) == 1, message
+    assert "4 to 21 trials per action, not 2" in message, message

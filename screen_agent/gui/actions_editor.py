@@ -172,7 +172,6 @@ class ProbeRunner(QObject):
 
 
 REPORT_COLUMNS = ("Action", "Keys", "Reacts", "Delay", "Changed px", "Verdict")
-NO_EFFECT = "no visible effect: does this key reach the game?"
 
 _SPECIAL = {
     Qt.Key.Key_Left: "left",
@@ -462,7 +461,7 @@ class ActionsEditor(QWidget):
                 f"{r.responded}/{r.trials}",
                 "-" if r.delay_ms is None else f"{r.delay_ms:.0f} ms",
                 str(r.changed_pixels),
-                "works" if r.works else NO_EFFECT,
+                r.verdict,
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QFileDialog
 from screen_agent.capture.frame import Frame
 from screen_agent.envs.live import reward_reader
 from screen_agent.envs.screen import ScreenEnv, make_screen_env
-from screen_agent.gui.actions_editor import NO_EFFECT, ActionsEditor, ProbeCancelled
+from screen_agent.gui.actions_editor import ActionsEditor, ProbeCancelled
 from screen_agent.gui.app import MainWindow
 from screen_agent.gui.model import ProfileModel
 from screen_agent.input.sink import InputStatus, RecordingSink
-from screen_agent.probe import ProbeSettings, format_report, probe
+from screen_agent.probe import NO_EFFECT, ProbeSettings, format_report, probe
 from screen_agent.profile import Region, WindowRef
 from screen_agent.training.screen_play import ScreenPlayer, load_screen_agent
 
@@ -185,7 +185,9 @@ def test_probe_runs_in_a_worker_and_flags_actions_without_effect(qtbot, tmp_path
         def job(cancel, progress):
             calls.append(threading.current_thread())
             sink = RecordingSink(profile)
-            settings = ProbeSettings(trials=2, hold_s=0.08, settle_s=0.02, min_pixels=60)
+            settings = ProbeSettings(
+                trials=4, hold_s=0.08, settle_s=0.02, settle_jitter_s=0.02, min_pixels=60
+            )
             return probe(profile, ScriptedScreen(sink), sink, settings, progress)
 
         return job
@@ -202,7 +204,7 @@ def test_probe_runs_in_a_worker_and_flags_actions_without_effect(qtbot, tmp_path
     assert table.isVisibleTo(editor) and table.rowCount() == 3
     assert [table.item(row, 0).text() for row in range(3)] == ["left", "right", "fire"]
     assert table.item(0, 5).text() == "works" and table.item(2, 5).text() == NO_EFFECT
-    assert table.item(2, 1).text() == "space" and table.item(2, 2).text() == "0/2"
+    assert table.item(2, 1).text() == "space" and table.item(2, 2).text() == "0/4"
     assert "fire" in editor.status.text() and editor.test_button.text() == "Test…"
 
 
