@@ -69,6 +69,11 @@ class _CancellableSink:
     def release_all(self) -> None:
         self.sink.release_all()
 
+    def restart(self) -> Any:
+        if self.cancel.is_set():
+            raise ProbeCancelled
+        return self.sink.restart()
+
 
 def wait_for_focus(check: Callable[[], bool], timeout_s: float, stop: threading.Event) -> bool:
     """Poll ``check`` until it is True; False after ``timeout_s`` or once ``stop`` is set."""
