@@ -38,7 +38,12 @@ from screen_agent.training.events import (
     StatsEvent,
     TrainerEvent,
 )
-from screen_agent.training.gym_loop import CHECKPOINT, REPLAY, save_run_checkpoint
+from screen_agent.training.gym_loop import (
+    CHECKPOINT,
+    REPLAY,
+    config_from_json,
+    save_run_checkpoint,
+)
 from screen_agent.training.metrics import RunLogger
 from screen_agent.training.runtime import keep_freed_memory
 
@@ -155,6 +160,12 @@ class ScreenTrainer(RunControl):
             sys.setswitchinterval(previous_switch)
 
     def _run(self) -> None:
+        state = load_checkpoint(self.run_dir / CHECKPOINT) if self._resume_run else None
+        if state is not None:
+            # The run's hyperparameters and exploration schedule are the run's own: a resumed
+            # session's minutes say how much longer to train, not how long the whole run is
+            # (sizing epsilon's decay from them sent it back up after a short first session).
+            self.config = config_from_json(state["config"])
         config, settings, profile = self.config, self.settings, self.profile
         torch.set_num_threads(settings.actor_threads)
         rng = np.random.default_rng(self.seed)
@@ -180,8 +191,7 @@ class ScreenTrainer(RunControl):
         )
         step, episodes = 0, 0
         run_dir = self.run_dir
-        if self._resume_run:
-            state = load_checkpoint(run_dir / CHECKPOINT)
+        if state is not None:
             agent.load_state_dict(state["agent"], source=str(run_dir / CHECKPOINT))
             step, episodes = int(state["step"]), int(state["episodes"])
             rng.bit_generator.state = state["rng"]

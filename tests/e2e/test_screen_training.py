@@ -2,11 +2,15 @@
 
 import csv
 import json
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from screen_agent.training.checkpoint import load_checkpoint
 
 CATCH_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-catch.toml"
 RANDOM_CATCH_RATE = 0.19
@@ -74,3 +78,30 @@ def test_agent_learns_catch_from_the_screen(
     assert played.returncode == 0, played.stderr
     result = json.loads(played.stdout.strip().splitlines()[-1])
     assert result["episodes"] == 1 and -10 <= result["mean_return"] <= 10
+
+    # Resumed for a longer session, then stopped with Ctrl+C: the run goes on from its step
+    # count, replay and exploration (epsilon's decay had been sized from the new session's
+    # 60 minutes, which sent it back up to about 0.8), and the interrupted session is saved.
+    first = read_csv(run_dir / "train.csv")
+    command = ["train", str(CATCH_PROFILE), "--minutes", "60", "--resume", str(run_dir)]
+    resumed = subprocess.Popen(
+        [*screen_agent_command, *command],
+        env=xvfb_display.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 90
+    while len(read_csv(run_dir / "train.csv")) < len(first) + 3:
+        if resumed.poll() is not None or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    resumed.send_signal(signal.SIGINT)
+    out, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 130, out + err
+    later = read_csv(run_dir / "train.csv")[len(first) :]
+    assert len(later) >= 3, out + err
+    assert int(later[0]["step"]) > int(first[-1]["step"]), (first[-1], later[0])
+    assert max(float(row["epsilon"]) for row in later) <= float(first[-1]["epsilon"]), later
+    saved = load_checkpoint(run_dir / "checkpoint.pt")
+    assert saved["step"] >= int(later[-1]["step"]), (saved["step"], later[-1])
