@@ -17,7 +17,7 @@ import math
 import os
 import tempfile
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,14 @@ class Region:
     def as_monitor(self) -> dict[str, int]:
         """The region as an mss monitor dict (``left``, ``top``, ``width``, ``height``)."""
         return {"left": self.x, "top": self.y, "width": self.width, "height": self.height}
+
+    @staticmethod
+    def bounding(regions: Iterable[Region]) -> Region:
+        """The smallest region holding all of ``regions`` (at least one)."""
+        rs = list(regions)
+        left, top = min(r.x for r in rs), min(r.y for r in rs)
+        right, bottom = max(r.x + r.width for r in rs), max(r.y + r.height for r in rs)
+        return Region(left, top, right - left, bottom - top)
 
 
 @dataclass(frozen=True)

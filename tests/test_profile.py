@@ -180,3 +180,9 @@ def test_check_on_screen() -> None:
         check_on_screen(profile, [all_, left, right], origin=(1000, 10))  # across two monitors
     with pytest.raises(ProfileError, match="does not lie on any monitor"):
         check_on_screen(profile, [left], origin=(0, 600))  # off the bottom
+
+
+def test_bounding_region_holds_every_region():
+    regions = [Region(10, 20, 30, 40), Region(0, 50, 5, 5), Region(35, 0, 10, 10)]
+    assert Region.bounding(regions) == Region(0, 0, 45, 60)
+    assert Region.bounding(regions[:1]) == regions[0]

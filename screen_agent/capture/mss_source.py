@@ -138,8 +138,4 @@ class MssSource:
         if self._window is not None:
             rect = client_rect(self._window)
             return Region(0, 0, rect.width, rect.height)
-        regions = list(self.profile.regions.values())
-        left, top = min(r.x for r in regions), min(r.y for r in regions)
-        right = max(r.x + r.width for r in regions)
-        bottom = max(r.y + r.height for r in regions)
-        return Region(left, top, right - left, bottom - top)
+        return Region.bounding(self.profile.regions.values())

@@ -67,11 +67,8 @@ class AreaGrabber:
                 raise
             return Region(rect.left, rect.top, rect.width, rect.height), (0, 0)
         if model.regions:
-            rs = list(model.regions.values())
-            left, top = min(r.x for r in rs), min(r.y for r in rs)
-            right = max(r.x + r.width for r in rs)
-            bottom = max(r.y + r.height for r in rs)
-            return Region(left, top, right - left, bottom - top), (left, top)
+            bounds = Region.bounding(model.regions.values())
+            return bounds, (bounds.x, bounds.y)
         m = self._sct.monitors[1 if len(self._sct.monitors) > 1 else 0]
         return Region(m["left"], m["top"], m["width"], m["height"]), (m["left"], m["top"])
 
