@@ -70,7 +70,7 @@ class ProbeSettings:
     changed it."""
     control_share: float = 0.1
     """A pixel belongs to an action's effect only if at most this share of the controls
-    changed it (with 10 controls: one): an opponent that sweeps the same column in every
+    changed it (of the 16 controls of 8 rounds: one): an opponent that sweeps the same column in every
     trial is not the key's doing."""
     shuffles: int = 400
     """Random relabellings of the permutation test (all of them when there are fewer)."""
@@ -82,7 +82,8 @@ class ProbeSettings:
         if not 4 <= self.trials <= MAX_POOL // (1 + self.controls_per_round):
             raise UserError(
                 f"the probe takes 4 to {MAX_POOL // (1 + self.controls_per_round)} trials per "
-                f"action, not {self.trials}: with fewer no key can stand out from chance"
+                f"action, not {self.trials} (with fewer no key can stand out from chance; more "
+                f"do not fit the {MAX_POOL}-trial permutation test)"
             )
 
 
