@@ -70,8 +70,8 @@ class ProbeSettings:
     changed it."""
     control_share: float = 0.1
     """A pixel belongs to an action's effect only if at most this share of the controls
-    changed it (of the 16 controls of 8 rounds: one): an opponent that sweeps the same column in every
-    trial is not the key's doing."""
+    changed it (of the 16 controls of 8 rounds: one): an opponent that sweeps the same column
+    in every trial is not the key's doing."""
     shuffles: int = 400
     """Random relabellings of the permutation test (all of them when there are fewer)."""
     restarts: int = 2
@@ -207,7 +207,9 @@ class _Pool:
     changed in any of them, so that a labelling of the pool is judged with a few bit counts."""
 
     def __init__(self, trials: list[np.ndarray], controls: list[np.ndarray]) -> None:
-        maps = [*trials, *controls][:MAX_POOL]
+        maps = [*trials, *controls]
+        if len(maps) > MAX_POOL:
+            raise ValueError(f"the probe judges at most {MAX_POOL} trials at once, not {len(maps)}")
         changed = np.zeros(maps[0].shape, np.uint64)
         near = np.zeros(maps[0].shape, np.uint64)
         # Widened a little for the controls' side: a ball seen at one spot in a control may
@@ -264,14 +266,17 @@ def judge(
         pool = _Pool(trials, seen.controls)
         labelled = tuple(range(len(trials)))
         responded, changed, responding = pool.judge(labelled, settings)
-        if math.comb(pool.size, len(trials)) <= settings.shuffles:
+        # Every labelling when there are few (the true one among them); else a random sample,
+        # to which the true labelling is added, so that the chance is never 0.
+        exact = math.comb(pool.size, len(trials)) <= settings.shuffles
+        if exact:
             shuffles = list(itertools.combinations(range(pool.size), len(trials)))
         else:
             shuffles = [
                 tuple(rng.choice(pool.size, len(trials), replace=False))
                 for _ in range(settings.shuffles)
             ]
-        at_least = 0
+        at_least = 0 if exact else 1
         for shuffle in shuffles:
             r, c, _ = pool.judge(shuffle, settings)
             at_least += (r, c) >= (responded, changed)
@@ -283,7 +288,7 @@ def judge(
             trials=len(trials),
             delay_ms=1000 * float(np.median(delays)) if delays else None,
             changed_pixels=changed,
-            chance=at_least / len(shuffles),
+            chance=at_least / (len(shuffles) + (0 if exact else 1)),
         )
 
     return [report(i) for i in seen.trials]
