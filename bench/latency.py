@@ -117,19 +117,19 @@ def main() -> int:
 
 def measure(profile_path: Path, folder: Path, seconds: float) -> dict:
     from screen_agent.agent.networks import QNetwork
-    from screen_agent.capture.mss_source import MssSource
-    from screen_agent.cli import _open_screen
-    from screen_agent.input.keyboard import KeyboardSink
+    from screen_agent.capture.frame import crop
+    from screen_agent.envs.session import open_session
     from screen_agent.preprocess import FramePreprocessor
-    from screen_agent.profile import load_profile
+    from screen_agent.training.learner import LearnerSettings
     from screen_agent.training.screen_loop import RealtimeSettings, ScreenTrainer
 
     load_before = os.getloadavg()[0]
-    profile = load_profile(profile_path)
+    session = open_session(profile_path)
+    profile = session.profile
     rows: dict = {}
-    with MssSource(profile, region="game") as source:
-        rows["grab 640x480 (alone)"] = (*timed(source.grab), "")
-        frame = source.grab().pixels
+    source, sink = session.screen.source, session.screen.sink
+    rows["grab of the window's client area (alone)"] = (*timed(source.grab), "")
+    frame = np.ascontiguousarray(crop(source.grab().pixels, profile.game))
     pre = FramePreprocessor()
     pre.reset(frame)
     rows["preprocess 640x480 -> 84x84 (alone)"] = (*timed(lambda: pre.step(frame)), "")
@@ -142,38 +142,36 @@ def measure(profile_path: Path, folder: Path, seconds: float) -> dict:
             net(obs).argmax(1)
 
     rows["batch-1 forward (alone)"] = (*timed(forward), "")
-    with KeyboardSink(profile) as sink:
-        presses = []
-        for _ in range(60):
-            sink.apply(profile.noop_action)
-            time.sleep(profile.key_hold_ms / 1000 + 0.01)  # past the minimum hold: no wait
-            start = time.perf_counter()
-            sink.apply(2)  # focus check + one key down
-            presses.append(time.perf_counter() - start)
-            time.sleep(profile.key_hold_ms / 1000 + 0.01)
-        ms = 1000 * np.asarray(presses)
-        rows["keypress: focus check + key down (alone)"] = (
-            float(np.median(ms)),
-            float(np.percentile(ms, 99)),
-            "",
-        )
+    presses = []
+    for _ in range(60):
+        sink.apply(profile.noop_action)
+        time.sleep(profile.key_hold_ms / 1000 + 0.01)  # past the minimum hold: no wait
+        start = time.perf_counter()
+        sink.apply(2)  # focus check + one key down
+        presses.append(time.perf_counter() - start)
+        time.sleep(profile.key_hold_ms / 1000 + 0.01)
+    sink.release_all()
+    ms = 1000 * np.asarray(presses)
+    rows["keypress: focus check + key down (alone)"] = (
+        float(np.median(ms)),
+        float(np.percentile(ms, 99)),
+        "",
+    )
 
-    _, env = _open_screen(str(profile_path))
     run_dir = folder / "run"
     trainer = ScreenTrainer(
-        profile,
         run_dir,
         torch.device("cpu"),
         0,
-        env,
+        session,
         minutes=seconds / 60,
-        settings=RealtimeSettings(replay_ratio=0.5),
+        settings=RealtimeSettings(learner=LearnerSettings(replay_ratio=0.5)),
     )
     trainer.config = trainer.config.replace(learning_starts=150)
     try:
         trainer.run()
     finally:
-        env.close()
+        session.close()
     with (run_dir / "realtime.csv").open() as handle:
         last = list(csv.DictReader(handle))[-1]
     rows["decision-tick lateness, learner running"] = (

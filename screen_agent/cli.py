@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from screen_agent.agent.config import DQNConfig
-from screen_agent.errors import UserError
+from screen_agent.errors import RunFailed, UserError
 
 
 def _parse_ints(text: str) -> tuple[int, ...]:
@@ -69,7 +69,7 @@ def _field_docs() -> dict[str, str]:
 
 
 def _config_from_args(env_id: str, args: argparse.Namespace) -> DQNConfig:
-    from screen_agent.agent.config import default_config
+    from screen_agent.envs.factory import default_config
 
     config = default_config(env_id)
     changes = {
@@ -83,11 +83,9 @@ def _config_from_args(env_id: str, args: argparse.Namespace) -> DQNConfig:
 
 
 def _device(name: str):
-    import torch
+    from screen_agent.training.runtime import resolve_device
 
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    return resolve_device(name)
 
 
 def _cmd_gym_train(args: argparse.Namespace) -> int:
@@ -127,6 +125,7 @@ def _cmd_gym_train(args: argparse.Namespace) -> int:
         device,
         resume=bool(args.resume),
         progress=not args.quiet,
+        fresh_replay=args.fresh_replay,
     )
     print(f"trained {result.steps} steps, {result.episodes} episodes in {result.seconds:.0f} s")
     if args.final_eval_episodes > 0:
@@ -157,115 +156,79 @@ def _cmd_gym_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _screen_printer(verbose: bool):
-    """Prints episodes and the real-time statistics of a screen session, one line each."""
-    from screen_agent.training.events import EpisodeEvent, PauseEvent, StatsEvent
-
-    state = {"stats": ""}
-
-    def on_event(event) -> None:
-        if isinstance(event, StatsEvent):
-            loss = "-" if event.loss is None else f"{event.loss:.4f}"
-            state["stats"] = (
-                f"decisions/s {event.decisions_per_second:.1f}, lateness p99 "
-                f"{event.lateness_ms_p99:.1f} ms, capture-to-key p99 {event.latency_ms_p99:.1f} ms, "
-                f"updates {event.updates}, loss {loss}, epsilon {event.epsilon:.2f}"
-            )
-            if verbose:
-                print(f"step {event.step}: {state['stats']}", flush=True)
-        elif isinstance(event, EpisodeEvent):
-            print(
-                f"episode {event.episode} (step {event.step}): return {event.ret:+.1f} "
-                f"in {event.length} decisions | {state['stats']}",
-                flush=True,
-            )
-        elif isinstance(event, PauseEvent):
-            print(event.message or "resumed: the game window has focus again", flush=True)
-
-    return on_event
-
-
-def _open_screen(profile_path: str, on_event=None):
-    from screen_agent.envs.live import open_live_env
-    from screen_agent.envs.screen import make_screen_env
-    from screen_agent.profile import load_profile
-    from screen_agent.training.events import PauseEvent
-
-    profile = load_profile(profile_path)
-
-    def on_pause(message: str | None) -> None:
-        if on_event is not None:
-            on_event(PauseEvent(message))
-
-    return profile, make_screen_env(open_live_env(profile, profile_path, on_pause=on_pause))
-
-
 def _cmd_train(args: argparse.Namespace) -> int:
-    from screen_agent.training.screen_loop import ScreenTrainer
+    from screen_agent.console import screen_printer
+    from screen_agent.profile import load_profile
+    from screen_agent.training.jobs import ScreenJob, run_job
 
-    on_event = _screen_printer(args.verbose)
-    profile, env = _open_screen(args.profile, on_event)
+    profile = load_profile(args.profile)
     run_dir = Path(args.resume or args.run_dir or f"runs/{profile.name}-seed{args.seed}")
-    trainer = ScreenTrainer(
-        profile,
-        run_dir,
-        _device(args.device),
-        args.seed,
-        env,
-        on_event=on_event,
+    job = ScreenJob(
+        Path(args.profile),
+        run_dir=run_dir,
+        seed=args.seed,
+        device=args.device,
         minutes=args.minutes,
         resume=bool(args.resume),
+        fresh_replay=args.fresh_replay,
     )
     try:
-        trainer.run()
-    finally:
-        env.close()
+        run_job(job, screen_printer(args.verbose))
+    except KeyboardInterrupt:
+        print(f"interrupted; run saved in {run_dir}", file=sys.stderr)
+        return 130
     print(f"run saved in {run_dir}")
     return 0
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
-    from screen_agent.training.screen_play import ScreenPlayer, load_screen_agent
+    from screen_agent.training.jobs import ScreenJob, run_job
 
-    profile, env = _open_screen(args.profile, _screen_printer(False))
-    try:
-        agent = load_screen_agent(
-            args.checkpoint, env, profile.action_names, _device(args.device), args.seed
-        )
-        player = ScreenPlayer(
-            agent, env, episodes=args.episodes, epsilon=args.epsilon, seed=args.seed
-        )
-        result = player.run()
-    finally:
-        env.close()
+    job = ScreenJob(
+        Path(args.profile),
+        checkpoint=Path(args.checkpoint),
+        seed=args.seed,
+        device=args.device,
+        episodes=args.episodes,
+        epsilon=args.epsilon,
+    )
+    from screen_agent.console import screen_printer
+
+    result = run_job(job, screen_printer(False))
+    assert result is not None
     if args.json:
         print(json.dumps(result.as_json()))
     else:
-        print(f"mean return {result.mean:.2f} ± {result.std:.2f} over {args.episodes} episodes")
+        print(
+            f"mean return {result.mean:.2f} ± {result.std:.2f} over {len(result.returns)} episodes"
+        )
     return 0
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
     from screen_agent.capture.recorded import record
-    from screen_agent.profile import load_profile
+    from screen_agent.envs.session import open_session
 
-    profile = load_profile(args.profile)
-    out = Path(args.out or f"recordings/{profile.name}")
-    frames = record(profile, args.seconds, out)
+    session = open_session(args.profile, need_rewards=False)
+    try:
+        out = Path(args.out or f"recordings/{session.profile.name}")
+        frames = record(session.profile, args.seconds, out, session.screen.source)
+    finally:
+        session.close()
     print(f"recorded {frames} frames to {out}")
     return 0
 
 
 def _cmd_probe(args: argparse.Namespace) -> int:
-    from screen_agent.capture.mss_source import MssSource
-    from screen_agent.input.keyboard import KeyboardSink
+    from screen_agent.envs.session import open_session
     from screen_agent.probe import ProbeSettings, format_report, probe
-    from screen_agent.profile import load_profile
 
     settings = ProbeSettings(trials=args.trials)
-    profile = load_profile(args.profile)
-    with MssSource(profile, region=None) as source, KeyboardSink(profile) as sink:
-        reports = probe(profile, source, sink, settings)
+    session = open_session(args.profile, need_rewards=False)
+    try:
+        reports = probe(session.profile, session.screen.source, session.screen.sink, settings)
+    finally:
+        session.close()
     print(format_report(reports))
     if args.json:
         print(json.dumps([{**r.__dict__, "works": r.works} for r in reports]))
@@ -276,7 +239,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from screen_agent.demo import run_demo
 
     run_dir = Path(args.run_dir or f"runs/demo-{args.game}-seed{args.seed}")
-    return run_demo(args.game, args.minutes, run_dir, args.seed, _device(args.device))
+    return run_demo(args.game, args.minutes, run_dir, args.seed, args.device)
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
@@ -322,6 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="greedy episodes to score the result (0: skip)",
     )
     train_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    train_parser.add_argument(
+        "--fresh-replay",
+        action="store_true",
+        help="with --resume: keep the networks and counters, start with an empty replay",
+    )
     _add_config_options(train_parser)
     train_parser.set_defaults(func=_cmd_gym_train)
 
@@ -345,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     screen_train.add_argument("--seed", type=int, default=0)
     screen_train.add_argument("--device", default="auto")
     screen_train.add_argument("--verbose", action="store_true", help="print statistics every 2 s")
+    screen_train.add_argument(
+        "--fresh-replay",
+        action="store_true",
+        help="with --resume: keep the networks and counters, start with an empty replay",
+    )
     screen_train.set_defaults(func=_cmd_train)
 
     play = commands.add_parser("play", help="play a game on the screen with a trained agent")
@@ -405,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except RunFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from screen_agent.errors import UserError
 from screen_agent.xvfb import start_xvfb
@@ -23,7 +22,7 @@ CALIBRATION = Path(__file__).resolve().parents[1] / "calibration"
 WINDOW_TIMEOUT_S = 30.0
 
 
-def run_demo(game: str, minutes: float, run_dir: Path, seed: int, device: torch.device) -> int:
+def run_demo(game: str, minutes: float, run_dir: Path, seed: int, device: str) -> int:
     """Start Xvfb and ``game``, train on it for ``minutes``, print how well it plays."""
     profile_path = CALIBRATION / f"arcade-{game}.toml"
     if not profile_path.exists():
@@ -42,18 +41,12 @@ def run_demo(game: str, minutes: float, run_dir: Path, seed: int, device: torch.
         )
         window = _wait_for_window(display.env(), f"screen-agent arcade: {game}")
         subprocess.run(["xdotool", "windowfocus", "--sync", window], env=display.env(), check=True)
-        from screen_agent.cli import _open_screen, _screen_printer
-        from screen_agent.training.screen_loop import ScreenTrainer
+        from screen_agent.console import screen_printer
+        from screen_agent.training.jobs import ScreenJob, run_job
 
-        printer = _screen_printer(verbose=False)
-        profile, env = _open_screen(str(profile_path), printer)
-        try:
-            print(f"training for {minutes:g} minutes; run directory {run_dir}", flush=True)
-            ScreenTrainer(
-                profile, run_dir, device, seed, env, on_event=printer, minutes=minutes
-            ).run()
-        finally:
-            env.close()
+        print(f"training for {minutes:g} minutes; run directory {run_dir}", flush=True)
+        job = ScreenJob(profile_path, run_dir=run_dir, seed=seed, device=device, minutes=minutes)
+        run_job(job, screen_printer(verbose=False))
         _summary(run_dir)
         return 0
     finally:

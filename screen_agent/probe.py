@@ -176,7 +176,7 @@ def record(
     tested = [i for i in range(len(profile.actions)) if i != noop]
     controls: list[np.ndarray] = []
     firsts: dict[int, list[np.ndarray]] = {i: [] for i in tested}
-    restarts = settings.restarts if profile.restart.keys else 0
+    restarts = settings.restarts if profile.restart.steps else 0
     while tested and len(firsts[tested[0]]) < settings.trials:
         start = int(rng.integers(len(tested)))
         order: list[int] = [*tested[start:], *tested[:start]]
@@ -195,7 +195,7 @@ def record(
             if on_trial is not None:
                 on_trial("the restart keys (nothing moved: has the game ended?)")
             sink.restart()
-            time.sleep(profile.restart.wait_ms / 1000 + settings.settle_s)
+            time.sleep(settings.settle_s)
             continue
         for index, first in results:
             (controls if index == noop else firsts[index]).append(first)

@@ -8,4 +8,5 @@ scripts/install-system-deps.sh
 scripts/setup-venv.sh --test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports  # the layer contracts in pyproject.toml
 exec .venv/bin/python -m pytest "$@"

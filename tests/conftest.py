@@ -23,6 +23,7 @@ xvfb_display = _e2e.xvfb_display
 arcade_window = _e2e.arcade_window
 screen = _e2e.screen
 keyboard = _e2e.keyboard
+desktop = _e2e.desktop
 helper_window = _e2e.helper_window
 
 SCREEN_AGENT = str(Path(sys.executable).with_name("screen-agent"))

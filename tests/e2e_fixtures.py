@@ -244,6 +244,18 @@ def screen(xvfb_display: XDisplay) -> Iterator[Callable[[dict[str, int]], np.nda
         yield grab
 
 
+@pytest.fixture
+def desktop(xvfb_display: XDisplay) -> Iterator[Any]:
+    """The X11 desktop backend on the test display."""
+    from screen_agent.desktop.x11 import X11Desktop
+
+    backend = X11Desktop(xvfb_display.name)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
 @pytest.fixture(scope="session")
 def keyboard(xvfb_display: XDisplay) -> Any:
     """pyautogui, bound to the test display (and refusing to work on any other)."""

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from screen_agent.errors import UserError
+from screen_agent.geometry import Region
 from screen_agent.profile import (
     Action,
     GameProfile,
     ProfileError,
-    Region,
     Restart,
+    Step,
     WindowRef,
     check_on_screen,
     load_profile,
@@ -68,7 +69,7 @@ def test_good_profile_loads(tmp_path: Path) -> None:
     assert profile.allowed_keys == {"left", "up", "space"}
     assert profile.noop_action == 0
     assert profile.decisions_per_second == 15.0
-    assert profile.restart == Restart(("space",), 100)
+    assert profile.restart == Restart((Step(("space",), wait_ms=100),))
     assert profile.rewards == ({"kind": "score_change", "region": "score"},)
 
 
@@ -169,15 +170,11 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_check_on_screen() -> None:
     profile = load_profile(CALIBRATION / "arcade-catch.toml")  # 400x560 window
-    all_, left, right = (
-        {"left": 0, "top": 0, "width": 2560, "height": 1024},
-        {"left": 0, "top": 0, "width": 1280, "height": 1024},
-        {"left": 1280, "top": 0, "width": 1280, "height": 1024},
-    )
-    check_on_screen(profile, [all_, left, right], origin=(10, 10))
-    check_on_screen(profile, [all_, left, right], origin=(1300, 100))
+    left, right = Region(0, 0, 1280, 1024), Region(1280, 0, 1280, 1024)
+    check_on_screen(profile, [left, right], origin=(10, 10))
+    check_on_screen(profile, [left, right], origin=(1300, 100))
     with pytest.raises(ProfileError, match=r"regions\.game: .*does not lie on any monitor"):
-        check_on_screen(profile, [all_, left, right], origin=(1000, 10))  # across two monitors
+        check_on_screen(profile, [left, right], origin=(1000, 10))  # across two monitors
     with pytest.raises(ProfileError, match="does not lie on any monitor"):
         check_on_screen(profile, [left], origin=(0, 600))  # off the bottom
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from screen_agent.arcade.catch import CatchConfig
-from screen_agent.arcade.digits import DigitBox, Rect
+from screen_agent.reward.seven_segment import DigitBox, Rect
 
 SCORE_CHARS = 3
 """Character slots for the score: enough for -10..10, a round's range."""

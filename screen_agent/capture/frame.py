@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from screen_agent.profile import Region
+from screen_agent.geometry import Region
 
 
 @dataclass(frozen=True)

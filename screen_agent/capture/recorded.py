@@ -24,7 +24,9 @@ import numpy as np
 
 from screen_agent.capture.frame import Frame, FrameSource, crop
 from screen_agent.errors import UserError
-from screen_agent.profile import GameProfile, ProfileError, Region, load_profile, save_profile
+from screen_agent.files import atomic_write_text
+from screen_agent.geometry import Region
+from screen_agent.profile import GameProfile, ProfileError, load_profile, save_profile
 
 INDEX = "frames.json"
 PROFILE = "profile.toml"
@@ -36,33 +38,27 @@ def record(
     profile: GameProfile,
     seconds: float,
     out_dir: str | os.PathLike[str],
-    *,
-    source: FrameSource | None = None,
-    display: str | None = None,
+    source: FrameSource,
+    area: Region | None = None,
 ) -> int:
-    """Grab the game window's client area at the profile's decision rate for ``seconds``.
+    """Grab frames from ``source`` at the profile's decision rate for ``seconds``.
 
     Args:
-        profile: the game's profile; its window must be open.
+        profile: the game's profile.
         seconds: how long to record.
         out_dir: a new or empty folder for the recording.
-        source: where frames come from (default: an MssSource of the whole client area).
-        display: X display name for the default source (default ``$DISPLAY``).
+        source: where frames come from: a session's capture, which grabs the window's whole
+            client area (for absolute profiles: the bounding box of all regions).
+        area: the rectangle the frames cover, in the profile's coordinates (default: the
+            client area for window profiles, else the regions' bounding box).
 
     Returns the number of frames saved. A tick that comes late is not made up for: frames keep
-    their real grab times, so a replay shows the same timing.
+    their real grab times, so a replay shows the same timing. The caller closes ``source``.
     """
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise UserError(f"{out} is not empty; record into a new folder")
     out.mkdir(parents=True, exist_ok=True)
-    if source is None:
-        from screen_agent.capture.mss_source import MssSource
-
-        source = MssSource(profile, region=None, display=display)
-        area = source.region
-    else:
-        area = profile.game
     save_profile(profile, out / PROFILE)
     times: list[float] = []
     files: list[str] = []
@@ -76,6 +72,13 @@ def record(
             if delay > 0:
                 time.sleep(delay)
             frame = source.grab()
+            if area is None:
+                height, width = frame.pixels.shape[:2]
+                area = (
+                    Region(0, 0, width, height)
+                    if profile.window is not None
+                    else Region.bounding(profile.regions.values())
+                )
             name = f"frame_{i:06d}.png"
             bgr = cv2.cvtColor(frame.pixels, cv2.COLOR_RGB2BGR)
             if not cv2.imwrite(str(out / name), bgr, [cv2.IMWRITE_PNG_COMPRESSION, PNG_LEVEL]):
@@ -83,11 +86,9 @@ def record(
             times.append(frame.time)
             files.append(name)
     finally:
-        source.close()
+        area = area or profile.game
         index = {"format": 1, "area": _region_dict(area), "times": times, "files": files}
-        tmp = out / (INDEX + ".tmp")
-        tmp.write_text(json.dumps(index))
-        os.replace(tmp, out / INDEX)
+        atomic_write_text(out / INDEX, json.dumps(index))
     return len(files)
 
 
@@ -157,10 +158,6 @@ class RecordedSource:
         if self.region is not None:
             rgb = np.ascontiguousarray(crop(rgb, self.region))
         return Frame(rgb, float(self.times[index]) + passes * self._period)
-
-    def rewind(self) -> None:
-        """Replay from the first frame again."""
-        self._next = 0
 
     def close(self) -> None:
         """Nothing to release (frames are read one at a time)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
+from screen_agent.agent.config import DQNConfig, atari_config, cartpole_config
 from screen_agent.envs.atari_wrappers import FireOnReset, LifeLossIsTerminal
 from screen_agent.errors import UserError
 
@@ -22,6 +23,15 @@ def is_atari_id(env_id: str) -> bool:
     _register_atari()
     spec = gym.registry.get(env_id)
     return spec is not None and "ale_py" in str(spec.entry_point)
+
+
+def default_config(env_id: str) -> DQNConfig:
+    """The preset for an environment id: Atari ids, CartPole, or the generic defaults."""
+    if is_atari_id(env_id):
+        return atari_config()
+    if env_id.startswith("CartPole"):
+        return cartpole_config()
+    return DQNConfig()
 
 
 def make_env(

@@ -3,8 +3,8 @@
 Each step holds the chosen action's keys, waits for the next tick of the profile's decision
 clock, grabs the window, and reads the reward and game over from the score regions. The
 observation is the game region as one 84x84 grayscale frame (max over the last two grabs);
-``make_screen_env`` stacks four of them with the same gymnasium wrapper the Atari mode uses, so
-both worlds give the agent ``Box(0, 255, (4, 84, 84), uint8)``.
+the session (:mod:`screen_agent.envs.session`) stacks four of them with the same gymnasium
+wrapper the Atari mode uses, so both worlds give the agent ``Box(0, 255, (4, 84, 84), uint8)``.
 """
 
 from __future__ import annotations
@@ -46,15 +46,20 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
             measured in); the game region is cropped from it, the reward regions read from it.
         sink: presses the action's keys; a paused sink (no focus) pauses the env.
         reader: the reward and game-over rules.
-        on_pause: called with a message when the env pauses for lack of focus, and with None
-            when it resumes.
+        on_pause: called with a message when the env pauses (no focus, the game covered or
+            off the screen), and with None when it resumes.
+        obstruction: says why the pixels grabbed now would not be the game's (another window
+            on top, the window off the screen), or None; asked before acting and after every
+            grab, and a frame grabbed while it speaks is dropped.
         clock, sleep: time functions (seconds), replaceable for recorded sources.
         realtime: wait for the decision clock (False for recorded sources: step as fast as
             frames come).
 
     ``info`` of each step: ``frame_time`` (monotonic seconds of the grab), ``lateness_s`` (how
     late the grab was against its tick), ``latency_s`` (from the grab the action was chosen on
-    to its keys being sent), ``paused_s`` (time waited for focus during the step).
+    to its keys being sent), ``paused_s`` (time waited for focus during the step: a transition
+    that spans a pause is not the game's own dynamics), ``fired`` ((name, reward) of each
+    reward rule that fired).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
@@ -66,6 +71,7 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         sink: KeySink,
         reader: RewardReader,
         on_pause: Callable[[str | None], None] | None = None,
+        obstruction: Callable[[], str | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         realtime: bool = True,
@@ -75,6 +81,7 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         self.sink = sink
         self.reader = reader
         self.on_pause = on_pause
+        self.obstruction = obstruction or (lambda: None)
         self._clock = clock
         self._sleep = sleep
         self.realtime = realtime
@@ -98,11 +105,12 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         super().reset(seed=seed)
         self.sink.release_all()
         self._check_stop()
-        if self.profile.restart.keys:
-            self._wait_for_focus(self.sink.restart)
-        if self.realtime and self.profile.restart.wait_ms:
-            self._sleep(self.profile.restart.wait_ms / 1000)
-        frame = self._wait_for_motion() if self.realtime else self.source.grab()
+        if self.profile.restart.steps:
+            self._wait_for_focus(lambda: self.sink.restart(self._wait))
+        while True:
+            frame = self._wait_for_motion() if self.realtime else self.source.grab()
+            if self._wait_out_obstruction() == 0.0:
+                break
         self.reader.reset()
         self.reader.read(frame.pixels, frame.time)  # the baseline score of the new episode
         self._last_frame = frame
@@ -113,12 +121,21 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
     def step(self, action: int):
         if self._last_frame is None:
             raise RuntimeError("call reset() before step()")
-        sent_at, paused_s = self._wait_for_focus(lambda: self.sink.apply(int(action)))
+        paused_s = 0.0
+        while True:
+            sent_at, paused = self._wait_for_focus(lambda: self.sink.apply(int(action)))
+            paused_s += paused
+            if paused_s:
+                self._next_tick = self._clock() + self.interval
+            lateness = self._wait_for_tick() if self.realtime else 0.0
+            frame = self.source.grab()
+            # Asked after the grab: what lay over the game when it was taken. Such a frame is
+            # dropped, and the action is sent again once the game is in view.
+            obstructed = self._wait_out_obstruction()
+            if not obstructed:
+                break
+            paused_s += obstructed
         latency = sent_at - self._last_frame.time
-        if paused_s:
-            self._next_tick = self._clock() + self.interval
-        lateness = self._wait_for_tick() if self.realtime else 0.0
-        frame = self.source.grab()
         event = self.reader.read(frame.pixels, frame.time)
         self._last_frame = frame
         obs = self._preprocess.step(self._game_pixels(frame))[0]
@@ -127,6 +144,7 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
             "lateness_s": lateness,
             "latency_s": latency,
             "paused_s": paused_s,
+            "fired": event.fired,
         }
         return obs, float(event.reward), bool(event.game_over), False, info
 
@@ -136,6 +154,11 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
             self.sink.close()
         finally:
             self.source.close()
+
+    def release_keys(self) -> None:
+        """Release every held key now (thread-safe); the next step presses its action's keys
+        again."""
+        self.sink.release_all()
 
     def request_stop(self) -> None:
         """Make any wait in progress or to come (focus, restart, the game starting) raise
@@ -169,21 +192,45 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         return max(0.0, self._clock() - tick)
 
     def _wait_for_focus(self, send: Callable[[], InputStatus]) -> tuple[float, float]:
-        """Send until the game has focus; returns (time sent, seconds paused)."""
+        """Send once the game is in view and has focus; returns (time sent, seconds paused)."""
         started = self._clock()
+        paused = self._wait_out_obstruction()
         status = send()
         if status is InputStatus.SENT:
-            return self._clock(), 0.0
-        if self.on_pause is not None:
-            self.on_pause(status.value)
+            return self._clock(), paused
+        self._notify(status.value)
         while status is not InputStatus.SENT:
             self._check_stop()
             self._sleep(PAUSE_POLL_S)
+            if self._wait_out_obstruction():
+                self._notify(status.value)  # in view again, but still without focus
             status = send()
         sent = self._clock()
-        if self.on_pause is not None:
-            self.on_pause(None)
+        self._notify(None)
         return sent, sent - started
+
+    def _wait_out_obstruction(self) -> float:
+        """While something keeps the game from view: keys released, wait. Returns the seconds
+        waited (0.0: nothing was in the way)."""
+        reason = self.obstruction()
+        if reason is None:
+            return 0.0
+        started = self._clock()
+        self.sink.release_all()
+        self._notify(reason)
+        while reason is not None:
+            self._check_stop()
+            self._sleep(PAUSE_POLL_S)
+            new = self.obstruction()
+            if new is not None and new != reason:
+                self._notify(new)
+            reason = new
+        self._notify(None)
+        return max(self._clock() - started, 1e-6)
+
+    def _notify(self, message: str | None) -> None:
+        if self.on_pause is not None:
+            self.on_pause(message)
 
     def _wait_for_motion(self) -> Frame:
         """The first frame in which the game region moved (or the last one at the timeout)."""
@@ -199,6 +246,15 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
                 break
         return frame
 
+    def _wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` (a restart step's wait), ending early with EnvStopped on a stop."""
+        if not self.realtime:
+            return
+        deadline = self._clock() + seconds
+        while (left := deadline - self._clock()) > 0:
+            self._check_stop()
+            self._sleep(min(left, PAUSE_POLL_S))
+
     def _check_stop(self) -> None:
         if self._stop.is_set():
             self.sink.release_all()
@@ -206,12 +262,3 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
 
     def _game_pixels(self, frame: Frame) -> np.ndarray:
         return crop(frame.pixels, self.profile.game)
-
-
-def make_screen_env(env: ScreenEnv, frame_stack: int = 4) -> gym.Env:
-    """The shared wrappers: an episode time limit (truncation, not a death), episode statistics
-    and the same frame stack as the Atari mode."""
-    steps = max(1, round(env.profile.episode_seconds * env.profile.decisions_per_second))
-    wrapped: gym.Env = gym.wrappers.TimeLimit(env, max_episode_steps=steps)
-    wrapped = gym.wrappers.RecordEpisodeStatistics(wrapped)
-    return gym.wrappers.FrameStackObservation(wrapped, frame_stack)

@@ -2,24 +2,25 @@
 
 "Record keys" listens until every key pressed is released again: the keys held together
 become the action's keys. The no-op action (no keys) is marked; "Test…" runs the input probe
-(``screen-agent probe``: which actions change the game) in a worker thread and shows its
-report, one row per action, flagging those with no visible effect.
+(``screen-agent probe``: which actions change the game) as a
+:class:`~screen_agent.gui.background.BackgroundTask` and shows its report, one row per action,
+flagging those with no visible effect; a probe that fails says why in a dialog.
 """
 
 from __future__ import annotations
 
-import threading
+import dataclasses
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -29,14 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from screen_agent.errors import UserError
+from screen_agent.gui.background import BackgroundTask, TaskControl
+from screen_agent.gui.dialogs import show_error
 from screen_agent.gui.model import ProfileModel
-from screen_agent.input.keys import KEY_NAMES
+from screen_agent.keys import KEY_NAMES
 from screen_agent.probe import ActionReport, format_report
 
-ProbeJob = Callable[[threading.Event, Callable[[str], None]], list[ActionReport]]
-"""``job(cancel, progress) -> reports``: the probe itself, run in a worker thread; it ends early
-(raising :class:`ProbeCancelled`) once ``cancel`` is set, and reports what it does through
-``progress``."""
+ProbeJob = Callable[[TaskControl], list[ActionReport]]
+"""``job(control) -> reports``: the probe itself, run off the GUI thread; it reports what it
+does through ``control.progress`` and ends early (raising
+:class:`~screen_agent.gui.background.TaskCancelled`) once ``control.cancelled``."""
 ProbeFunction = Callable[[ProfileModel], ProbeJob]
 """``probe(model) -> job``: called in the GUI thread when Test is clicked; takes what the job
 needs from the model (UserError if the profile is not ready)."""
@@ -44,21 +47,16 @@ FOCUS_TIMEOUT_S = 30.0
 """How long the probe waits for the user to click the game window."""
 
 
-class ProbeCancelled(Exception):
-    """The probe was cancelled (its keys are released)."""
-
-
 class _CancellableSink:
     """The sink the probe presses keys with: raises once cancelled, and counts the presses
     refused because the game had no focus."""
 
-    def __init__(self, sink: Any, cancel: threading.Event) -> None:
-        self.sink, self.cancel = sink, cancel
+    def __init__(self, sink: Any, control: TaskControl) -> None:
+        self.sink, self.control = sink, control
         self.paused = 0
 
     def hold(self, keys: Iterable[str]) -> Any:
-        if self.cancel.is_set():
-            raise ProbeCancelled
+        self.control.raise_if_cancelled()
         from screen_agent.input.sink import InputStatus
 
         status = self.sink.hold(keys)
@@ -69,111 +67,68 @@ class _CancellableSink:
     def release_all(self) -> None:
         self.sink.release_all()
 
-    def restart(self) -> Any:
-        if self.cancel.is_set():
-            raise ProbeCancelled
-        return self.sink.restart()
+    def restart(self, wait: Callable[[float], None] | None = None) -> Any:
+        self.control.raise_if_cancelled()
+        return self.sink.restart(wait)
 
 
-def wait_for_focus(check: Callable[[], bool], timeout_s: float, stop: threading.Event) -> bool:
-    """Poll ``check`` until it is True; False after ``timeout_s`` or once ``stop`` is set."""
+def wait_for_focus(check: Callable[[], bool], timeout_s: float, control: TaskControl) -> bool:
+    """Poll ``check`` until it is True; False after ``timeout_s`` or once cancelled."""
     deadline = time.monotonic() + timeout_s
     while not check():
-        if time.monotonic() > deadline or stop.wait(0.05):
+        if time.monotonic() > deadline or control.wait(0.05):
             return False
     return True
 
 
-def live_probe(model: ProfileModel, display: str | None = None) -> ProbeFunction:
-    """The probe on the live game window: ``screen-agent probe`` for the model's profile."""
+def live_probe(display: str | None = None) -> ProbeFunction:
+    """The probe on the live game window: ``screen-agent probe`` for the model's profile, on
+    the capture and keys of a session opened for it (and closed after)."""
 
     def prepare(model: ProfileModel) -> ProbeJob:
-        profile = model.to_profile()  # UserError: shown in the editor, no thread started
+        # UserError: shown in the editor, no task started. The probe reads no rewards, so a
+        # rule still being written (a template not captured yet) must not stop it.
+        profile = dataclasses.replace(model.to_profile(), rewards=())
+        source_path = model.path
 
-        def job(cancel: threading.Event, progress: Callable[[str], None]) -> list[ActionReport]:
-            from screen_agent.capture.mss_source import MssSource
-            from screen_agent.input.keyboard import KeyboardSink
+        def job(control: TaskControl) -> list[ActionReport]:
+            from screen_agent.envs.session import open_session
             from screen_agent.probe import ProbeSettings, probe
 
-            with (
-                MssSource(profile, region=None, display=display) as source,
-                KeyboardSink(profile, display=display) as sink,
-            ):
-                if sink.focus_check is not None and not sink.focus_check():
-                    progress("Click the game window: the probe starts once it has focus…")
-                    if not wait_for_focus(sink.focus_check, FOCUS_TIMEOUT_S, cancel):
-                        if cancel.is_set():
-                            raise ProbeCancelled
+            session = open_session(
+                profile, source_path=source_path, display=display, need_rewards=False
+            )
+            try:
+                source, sink = session.screen.source, session.screen.sink
+                focus = sink.focus_check
+                if focus is not None and not focus():
+                    control.progress("Click the game window: the probe starts once it has focus…")
+                    if not wait_for_focus(focus, FOCUS_TIMEOUT_S, control):
+                        control.raise_if_cancelled()
                         raise UserError(
-                            f"the game window never got keyboard focus in {FOCUS_TIMEOUT_S:.0f} s"
+                            f"the game window never got keyboard focus in {FOCUS_TIMEOUT_S:.0f} s; "
+                            "click the game window after pressing Test"
                         )
-                keys = _CancellableSink(sink, cancel)
+                keys = _CancellableSink(sink, control)
                 reports = probe(
                     profile,
                     source,
-                    keys,
+                    keys,  # type: ignore[arg-type]
                     ProbeSettings(),
-                    lambda name: progress(f"pressing {name}…"),
+                    lambda name: control.progress(f"pressing {name}…"),
                 )
                 if keys.paused:
-                    progress(
+                    control.progress(
                         f"the game lost focus during {keys.paused} presses: "
                         "keep it focused and test again"
                     )
                 return reports
+            finally:
+                session.close()  # releases every key
 
         return job
 
     return prepare
-
-
-class ProbeRunner(QObject):
-    """Runs one probe job at a time in a Python thread; its signals arrive in the GUI thread
-    (queued: this object lives there)."""
-
-    progress = Signal(str)
-    finished = Signal(object)
-    """The list of ActionReport."""
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.cancel_event = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-    def start(self, job: ProbeJob) -> None:
-        if self.running:
-            raise RuntimeError("a probe is already running")
-        self.cancel_event = threading.Event()
-        cancel = self.cancel_event
-
-        def run() -> None:
-            try:
-                reports = job(cancel, self.progress.emit)
-            except ProbeCancelled:
-                self.cancelled.emit()
-            except Exception as error:
-                detail = (
-                    "" if isinstance(error, UserError) else "\n" + traceback.format_exc(limit=4)
-                )
-                self.failed.emit(f"{type(error).__name__}: {error}{detail}")
-            else:
-                self.finished.emit(reports)
-
-        self.thread = threading.Thread(target=run, name="screen-agent probe", daemon=True)
-        self.thread.start()
-
-    def cancel(self, wait_s: float = 0.0) -> bool:
-        """Ask the probe to stop (its keys are released); True once it has ended."""
-        self.cancel_event.set()
-        if self.thread is not None:
-            self.thread.join(wait_s)
-        return not self.running
 
 
 REPORT_COLUMNS = ("Action", "Keys", "Reacts", "Delay", "Changed px", "Verdict")
@@ -277,7 +232,7 @@ class ActionsEditor(QWidget):
         probe: ProbeFunction | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """``probe(model)`` prepares the input probe's job; the Test button runs it in a worker
+        """``probe(model)`` prepares the input probe's job; the Test button runs it off the GUI
         thread and shows the reports."""
         super().__init__(parent)
         self.model = model
@@ -286,10 +241,13 @@ class ActionsEditor(QWidget):
         self.reports: list[ActionReport] = []
         self.report_text = ""
         """The probe's last report as ``screen-agent probe`` prints it."""
-        self.runner = ProbeRunner(self)
+        self.probe_error: str | None = None
+        """Why the last probe failed, or None."""
+        self.error_box: QMessageBox | None = None
+        self.runner = BackgroundTask("screen-agent probe", self)
         self.runner.progress.connect(self._probe_progress)
         self.runner.finished.connect(self.show_reports)
-        self.runner.failed.connect(self._probe_failed)
+        self.runner.errored.connect(self._probe_failed)
         self.runner.cancelled.connect(self._probe_cancelled)
 
         self.table = QTableWidget(0, 2)
@@ -436,7 +394,7 @@ class ActionsEditor(QWidget):
 
     # -- the input probe
     def run_probe(self) -> None:
-        """Test…: start the probe in a worker thread (or cancel the one running)."""
+        """Test…: start the probe off the GUI thread (or cancel the one running)."""
         if self.runner.running:
             self.runner.cancel()
             self.status.setText("Cancelling the probe…")
@@ -451,6 +409,9 @@ class ActionsEditor(QWidget):
             return
         self.status.setText("Probing: each action's keys are pressed a few times…")
         self.test_button.setText("Cancel test")
+        self.probe_error = None
+        self.reports, self.report_text = [], ""
+        self.results.hide()  # the last report no longer describes the actions
         self.runner.start(job)
 
     def show_reports(self, reports: list[ActionReport]) -> None:
@@ -488,8 +449,10 @@ class ActionsEditor(QWidget):
         self.status.setText(message)
 
     def _probe_failed(self, message: str) -> None:
-        self.status.setText(f"The probe failed: {message}")
+        self.probe_error = message
+        self.status.setText(f"The probe failed: {message.splitlines()[0]}")
         self._probe_done()
+        self.error_box = show_error(self, message, "The input probe failed")
 
     def _probe_cancelled(self) -> None:
         self.status.setText("Probe cancelled.")

@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -34,17 +35,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from screen_agent.desktop import Desktop, open_desktop
 from screen_agent.errors import UserError
 from screen_agent.gui.actions_editor import ActionsEditor, ProbeFunction, live_probe
+from screen_agent.gui.controller import TrainerFactory, TrainingController
+from screen_agent.gui.dialogs import show_error
 from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel, blank_profile
 from screen_agent.gui.preview import AreaFrame, AreaGrabber, LiveView
 from screen_agent.gui.region_picker import PickResult, RegionPicker
 from screen_agent.gui.reward_debugger import RewardDebugger
 from screen_agent.gui.reward_editor import RewardEditor
 from screen_agent.gui.training_view import TrainingView
-from screen_agent.gui.worker import TrainerFactory, TrainingController
-from screen_agent.input.keys import KEY_NAMES
-from screen_agent.training.worker_process import ScreenJob, WorkerProcess, WorkerStarter
+from screen_agent.keys import KEY_NAMES
+from screen_agent.training.jobs import ScreenJob
+from screen_agent.training.worker_process import WorkerProcess, WorkerStarter
 
 PREVIEW_FPS = 15
 """Live-view grabs per second (each well under a millisecond)."""
@@ -56,9 +60,11 @@ PREWARM_DELAY_MS = 300
 
 
 PROBE_MODULES = (
+    "screen_agent.envs.session",
     "screen_agent.capture.mss_source",
     "screen_agent.input.keyboard",
-    "pyautogui",  # the keyboard sink's, imported when it opens
+    "screen_agent.probe",
+    "pyautogui",  # the desktop's keys, imported when the session opens
 )
 """What the actions editor's probe imports in its worker thread. Imports hold the GIL while C
 extensions build their state, so the window imports them before it shows. (Training and play
@@ -119,6 +125,19 @@ def screen_player_factory(
     return factory
 
 
+def restart_summary(model: ProfileModel) -> str:
+    """The restart sequence in a few words: ``space, wait 500 ms, click (200, 300)``."""
+    parts = []
+    for step in model.restart.steps:
+        if step.keys:
+            parts.append("+".join(step.keys))
+        if step.click is not None:
+            parts.append(f"click {step.click}")
+        if step.wait_ms:
+            parts.append(f"wait {step.wait_ms} ms")
+    return ", ".join(parts)
+
+
 class ProfileForm(QWidget):
     """The profile's name, window and timing."""
 
@@ -150,6 +169,16 @@ class ProfileForm(QWidget):
         self.restart_wait.setRange(0, 60000)
         self.restart_wait.setSuffix(" ms")
         self.restart_wait.valueChanged.connect(lambda _v: self._restart_edited())
+        self.restart_note = QLabel()
+        self.restart_note.setWordWrap(True)
+        self.system_keys = QCheckBox(
+            "allow keys that act on the desktop (alt+f4, the Windows key…)"
+        )
+        self.system_keys.toggled.connect(
+            lambda on: self._edit(lambda: model.set_allow_system_keys(on))
+        )
+        self.launch = QLabel()
+        self.launch.setWordWrap(True)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #d03030;")
@@ -160,6 +189,9 @@ class ProfileForm(QWidget):
         form.addRow("Episode time limit", self.episode)
         form.addRow("Restart keys", self.restart_keys)
         form.addRow("Wait after restart", self.restart_wait)
+        form.addRow("", self.restart_note)
+        form.addRow("System keys", self.system_keys)
+        form.addRow("Launch", self.launch)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -172,7 +204,7 @@ class ProfileForm(QWidget):
             change()
 
     def _restart_edited(self) -> None:
-        if self._updating:
+        if self._updating or not self.model.simple_restart:
             return
         keys = [
             k for k in self.restart_keys.text().replace("+", " ").replace(",", " ").split() if k
@@ -194,8 +226,27 @@ class ProfileForm(QWidget):
             self.window.setText(f"{m.window.title!r}{size}")
         self.dps.setValue(m.decisions_per_second)
         self.episode.setValue(m.episode_seconds)
-        self.restart_keys.setText(" ".join(m.restart.keys))
-        self.restart_wait.setValue(m.restart.wait_ms)
+        simple = m.simple_restart
+        steps = m.restart.steps
+        self.restart_keys.setText(" ".join(steps[0].keys) if simple and steps else "")
+        self.restart_wait.setValue(steps[0].wait_ms if simple and steps else 0)
+        self.restart_keys.setEnabled(simple)
+        self.restart_wait.setEnabled(simple)
+        self.restart_note.setVisible(not simple)
+        if not simple:
+            # The simple editor would drop the other steps: the sequence is kept as it is.
+            self.restart_note.setText(
+                f"The restart is a sequence of {len(steps)} steps ({restart_summary(m)}); "
+                "it is kept as it is: edit it in the profile's file."
+            )
+        self.system_keys.setChecked(m.allow_system_keys)
+        launch = m.launch
+        self.launch.setText(
+            "none: start the game yourself"
+            if launch is None
+            else " ".join(launch.command)
+            + (f" (then {len(launch.steps)} steps)" if launch.steps else "")
+        )
         self.problem.setText(m.problem() or "")
         self._updating = False
 
@@ -232,6 +283,8 @@ class MainWindow(QMainWindow):
         """What the controller runs: "train" or "play" (greedy play from a checkpoint)."""
         if live:
             preload_probe_modules()
+        self.desktop: Desktop | None = None
+        """The desktop backend (windows, monitors), opened on first use."""
         self.grabber: AreaGrabber | None = None
         self.picker: RegionPicker | None = None
         self.last_frame: AreaFrame | None = None
@@ -241,7 +294,7 @@ class MainWindow(QMainWindow):
         self.live_view = LiveView(self.model)
         self.profile_form = ProfileForm(self.model)
         self.actions_editor = ActionsEditor(
-            self.model, probe if probe is not None else live_probe(self.model)
+            self.model, probe if probe is not None else live_probe()
         )
         self.reward_editor = RewardEditor(self.model, self.debug)
         self.reward_debugger = RewardDebugger(self.debug)
@@ -273,7 +326,7 @@ class MainWindow(QMainWindow):
         self.model.rewards_changed.connect(self._configure_debugger)
         self.training.stats_added.connect(self._stats)
         self.training.state_changed.connect(lambda _s: self._update_buttons())
-        self.controller.finished.connect(self._update_buttons)
+        self.controller.ended.connect(self._update_buttons)
         self.training.failed.connect(
             lambda message: self.show_error(
                 message, "Play failed" if self.mode == "play" else "Training failed"
@@ -298,7 +351,7 @@ class MainWindow(QMainWindow):
             # Once the window is up (the child's start-up takes a CPU for a few seconds), and
             # again after each run, so Train never waits for torch to load.
             QTimer.singleShot(STARTER_DELAY_MS, self._prepare_worker)
-            self.controller.finished.connect(
+            self.controller.ended.connect(
                 lambda: QTimer.singleShot(STARTER_DELAY_MS, self._prepare_worker)
             )
 
@@ -433,7 +486,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"screen-agent — {m.name}{' *' if m.dirty else ''}")
 
     # -- regions
-    def pick_regions(self, display: str | None = None) -> RegionPicker | None:
+    def pick_regions(self) -> RegionPicker | None:
         """Open the region picker over a frozen screenshot; returns it (for tests)."""
         initial = dict(self.model.regions)
         if self.model.window is not None and self.last_frame is not None:
@@ -442,9 +495,16 @@ class MainWindow(QMainWindow):
         elif self.model.window is not None:
             initial = {}
         try:
-            picker = RegionPicker.from_screen(initial=initial, display=display)
-        except Exception as error:
-            self.show_error(f"cannot grab the screen: {error}", "Region picker")
+            desktop = self.open_desktop()
+            picker = RegionPicker.from_screen(initial=initial, desktop=desktop)
+        except UserError as error:
+            self.show_error(str(error), "Region picker")
+            return None
+        except Exception as error:  # mss's own errors are the X server's many-line reports
+            self.show_error(
+                f"cannot grab the screen ({type(error).__name__}); is the display still there?",
+                "Region picker",
+            )
             return None
         picker.picked.connect(self._picked)
         picker.destroyed.connect(lambda: setattr(self, "picker", None))
@@ -465,9 +525,13 @@ class MainWindow(QMainWindow):
     def grab_frame(self) -> None:
         if self.grabber is None:
             try:
-                self.grabber = AreaGrabber()
-            except Exception as error:
+                self.grabber = AreaGrabber(self.open_desktop())
+            except UserError as error:
                 self.live_view.set_frame(None, f"no screen to grab: {error}")
+                self.timer.stop()
+                return
+            except Exception as error:  # mss could not connect: its message is not one line
+                self.live_view.set_frame(None, f"no screen to grab ({type(error).__name__})")
                 self.timer.stop()
                 return
         frame = self.grabber.grab(self.model)
@@ -564,20 +628,24 @@ class MainWindow(QMainWindow):
         self.status_late.setText(f"lateness p99: {event.lateness_ms_p99:.1f} ms")
 
     # -- errors and closing
+    def open_desktop(self) -> Desktop:
+        """The desktop backend, opened on first use; DesktopError (one line) if there is
+        none (no display, a Wayland session)."""
+        if self.desktop is None:
+            self.desktop = open_desktop()
+        return self.desktop
+
     def show_error(self, message: str, title: str = "Training failed") -> QMessageBox:
         """Show ``message`` in a dialog that does not block the event loop."""
-        box = QMessageBox(
-            QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, self
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.error_box = box
-        return box
+        self.error_box = show_error(self, message, title)
+        return self.error_box
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Closing stops training (the trainer releases every key) and the grabs."""
+        """Closing stops training and the probe (each releases every key) and the grabs."""
         self.timer.stop()
+        self.actions_editor.runner.cancel()  # the probe's session releases its keys
         self.controller.shutdown()
+        self.actions_editor.runner.wait(5.0)
         if self.starter is not None:
             self.starter.close()
             self.starter = None
@@ -586,6 +654,9 @@ class MainWindow(QMainWindow):
             self.grabber = None
         if self.picker is not None:
             self.picker.close()
+        if self.desktop is not None:
+            self.desktop.close()
+            self.desktop = None
         super().closeEvent(event)
 
 

@@ -9,20 +9,22 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from screen_agent.errors import UserError
+from screen_agent.geometry import Region
 from screen_agent.gui.signal import Signal
 from screen_agent.profile import (
     Action,
     GameProfile,
+    Launch,
     ProfileError,
-    Region,
     Restart,
+    Step,
     WindowRef,
     load_profile,
     profile_from_dict,
@@ -69,8 +71,9 @@ class ProfileModel:
         self.decisions_per_second = profile.decisions_per_second
         self.key_hold_ms = profile.key_hold_ms
         self.episode_seconds = profile.episode_seconds
-        self.restart = profile.restart
-        self.launch = profile.launch
+        self.restart: Restart = profile.restart
+        self.launch: Launch | None = profile.launch
+        self.allow_system_keys = profile.allow_system_keys
         self.path = path
         self.dirty = False
         self.path_changed.emit(path)
@@ -102,28 +105,25 @@ class ProfileModel:
         self.changed.emit()
         return target
 
+    def draft(self) -> GameProfile:
+        """The model as a GameProfile, unvalidated (it may lack a game region, say)."""
+        return GameProfile(
+            name=self.name,
+            regions=dict(self.regions),
+            actions=tuple(self.actions),
+            window=self.window,
+            decisions_per_second=self.decisions_per_second,
+            key_hold_ms=self.key_hold_ms,
+            episode_seconds=self.episode_seconds,
+            restart=self.restart,
+            rewards=tuple(dict(r) for r in self.rewards),
+            launch=self.launch,
+            allow_system_keys=self.allow_system_keys,
+        )
+
     def to_document(self) -> dict[str, Any]:
         """The profile as the TOML document :func:`save_profile` would write (unvalidated)."""
-        doc: dict[str, Any] = {"name": self.name}
-        if self.window is not None:
-            w = self.window
-            doc["window"] = {"title": w.title} | {
-                k: v for k, v in (("width", w.width), ("height", w.height)) if v is not None
-            }
-        doc["decisions_per_second"] = self.decisions_per_second
-        doc["key_hold_ms"] = self.key_hold_ms
-        doc["episode_seconds"] = self.episode_seconds
-        if self.launch is not None:
-            doc["launch"] = {"command": list(self.launch)}
-        doc["regions"] = {
-            n: {"x": r.x, "y": r.y, "width": r.width, "height": r.height}
-            for n, r in self.regions.items()
-        }
-        doc["actions"] = [{"name": a.name, "keys": list(a.keys)} for a in self.actions]
-        if self.rewards:
-            doc["rewards"] = [dict(r) for r in self.rewards]
-        doc["restart"] = {"keys": list(self.restart.keys), "wait_ms": self.restart.wait_ms}
-        return doc
+        return profile_to_dict(self.draft())
 
     def to_profile(self, source: str | None = None) -> GameProfile:
         """The validated profile; ProfileError (naming the field and the fix) if it is not."""
@@ -160,9 +160,33 @@ class ProfileModel:
             self.episode_seconds = float(episode_seconds)
         self._touch()
 
+    @property
+    def simple_restart(self) -> bool:
+        """True if the restart is at most one tap of keys and a wait, which
+        :meth:`set_restart` can edit; False for a sequence (several steps, or a click)."""
+        steps = self.restart.steps
+        return len(steps) == 0 or (len(steps) == 1 and steps[0].click is None)
+
     def set_restart(self, keys: Sequence[str], wait_ms: int) -> None:
-        self.restart = Restart(tuple(keys), int(wait_ms))
-        self._touch()
+        """Make the restart one step: tap ``keys`` together, then wait ``wait_ms``
+        milliseconds (no keys and no wait: the game needs nothing to restart).
+
+        Refused (ValueError) while the restart is a sequence: that would drop its other
+        steps; such a profile's restart is edited in its file.
+        """
+        if not self.simple_restart:
+            raise ValueError("the restart is a sequence of steps; edit it in the profile's file")
+        keys, wait_ms = tuple(keys), int(wait_ms)
+        restart = Restart((Step(keys, None, wait_ms),)) if keys or wait_ms else Restart()
+        if restart != self.restart:
+            self.restart = restart
+            self._touch()
+
+    def set_allow_system_keys(self, allow: bool) -> None:
+        """Allow keys that act on the desktop (alt+f4, the Windows key) in actions and steps."""
+        if bool(allow) != self.allow_system_keys:
+            self.allow_system_keys = bool(allow)
+            self._touch(self.actions_changed)
 
     # -- regions
     def set_region(self, name: str, region: Region | None) -> None:
@@ -242,11 +266,6 @@ class ProfileModel:
 def blank_profile(name: str = "untitled") -> GameProfile:
     """A new profile: no regions yet, one "no keys" action."""
     return GameProfile(name=name, regions={}, actions=(Action("noop", ()),))
-
-
-def profile_document(profile: GameProfile) -> dict[str, Any]:
-    """The TOML document of a profile (for tests and round trips)."""
-    return profile_to_dict(profile)
 
 
 # --- a training run ---------------------------------------------------------------------------
@@ -395,11 +414,9 @@ class RewardDebugModel:
         in the frames that will be fed (the window's client area: ``(0, 0)``)."""
         from screen_agent.reward import build_rules
 
-        rects = {
-            n: (r.x - origin[0], r.y - origin[1], r.width, r.height) for n, r in regions.items()
-        }
+        in_frame = {n: r.offset(-origin[0], -origin[1]) for n, r in regions.items()}
         try:
-            self.rules = build_rules(tables, rects, source)
+            self.rules = build_rules(tables, in_frame, source)
             self.error = None
         except UserError as error:
             self.rules = []
@@ -428,8 +445,7 @@ class RewardDebugModel:
         fired = []
         self.times.append(t)
         for i, rule in enumerate(self.rules):
-            x, y, w, h = rule.common.region
-            if x < 0 or y < 0 or x + w > width or y + h > height:
+            if not Region(0, 0, width, height).holds(rule.common.region):
                 self.skipped = f"{rule.name}: region lies outside the {width}x{height} frame"
                 self.signals[i].append(math.nan)
                 continue
@@ -447,8 +463,3 @@ class RewardDebugModel:
             self.fired.emit(firing)
         self.updated.emit()
         return fired
-
-
-def with_window_size(window: WindowRef | None, width: int, height: int) -> WindowRef | None:
-    """``window`` with its expected client size set."""
-    return None if window is None else replace(window, width=width, height=height)

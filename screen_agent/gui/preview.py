@@ -1,9 +1,11 @@
 """The live view: grabs the area the profile's regions are measured in, and draws them on it.
 
 :class:`AreaGrabber` (no Qt) grabs with mss the window's client area for window-relative
-profiles, or else the bounding box of the regions (the whole first monitor before there are
-any). A grab of a game-sized area takes well under a millisecond, so the main window grabs
-in the GUI thread on a ~15 fps timer.
+profiles (the window found and followed through the desktop backend), or else the bounding
+box of the regions (the whole primary monitor before there are any). A grab of a game-sized
+area takes well under a millisecond, so the main window grabs in the GUI thread on a ~15 fps
+timer. A grab that cannot be done (no such window, the window partly off the screen) gives a
+one-line reason, shown in the view instead of a frame.
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from screen_agent.desktop import Desktop, WindowClosedError
+from screen_agent.desktop.tracking import GameWindow
+from screen_agent.errors import UserError
+from screen_agent.geometry import Region
 from screen_agent.gui.model import ProfileModel
 from screen_agent.gui.region_picker import COLOURS, numpy_to_qimage
-from screen_agent.profile import Region
+
+RETRY_S = 0.5
+"""How long after a failed grab the next is tried, seconds."""
 
 
 @dataclass(frozen=True)
@@ -36,61 +44,114 @@ class AreaFrame:
     """Where pixel (0, 0) is on the screen."""
 
 
-class AreaGrabber:
-    """Grabs what the profile's regions refer to; follows the window by its title."""
+class GrabFailed(UserError):
+    """The area cannot be grabbed now; the message is one line saying why and what to do."""
 
-    def __init__(self, display: str | None = None) -> None:
+
+class AreaGrabber:
+    """Grabs what the profile's regions refer to; follows the window by its title.
+
+    Args:
+        desktop: finds and follows the game window (the caller owns it).
+        display: the X display for mss (default ``$DISPLAY``).
+        screen: an open ``mss.MSS`` to grab with (default: one opened here; tests pass a
+            stand-in); closed by :meth:`close`.
+    """
+
+    def __init__(self, desktop: Desktop, display: str | None = None, screen: Any = None) -> None:
         import mss
 
-        self._sct: Any = mss.MSS(display=display)
-        self._display_name = display
-        self._xdisplay: Any = None
-        self._window: Any = None
-        self._title: str | None = None
+        self.desktop = desktop
+        if screen is None:
+            screen = mss.MSS(display=display) if display else mss.MSS()
+        self._sct: Any = screen
+        self._window: GameWindow | None = None
         self.error: str | None = None
-        """Why the last grab failed (window not found ...), or None."""
+        """Why the last grab failed (one line), or None."""
+        self._retry_at = 0.0
+
+    def _client(self, title: str) -> Region:
+        """The client area of the window titled ``title`` on the screen, as last read (the
+        window is re-read at most every ``tracking.FOLLOW_INTERVAL_S``: each read is a few X
+        round trips, which the GUI thread should not wait for 15 times a second)."""
+        if self._window is None or self._window.title != title:
+            self._window = None
+            self._window = GameWindow(self.desktop, title)  # WindowNotFoundError: one line
+        try:
+            window = self._window.refresh()
+        except WindowClosedError:
+            self._window = None  # gone for good: look for it afresh next time
+            raise
+        if self._window.gone:
+            raise GrabFailed(f"the window {title!r} closed; waiting for it to come back")
+        return window.client
+
+    def _monitors(self) -> list[Region]:
+        """The monitors, primary first (mss's list: read once, no X round trip per grab)."""
+        monitors = self._sct.monitors
+        return [
+            Region(m["left"], m["top"], m["width"], m["height"])
+            for m in (monitors[1:] if len(monitors) > 1 else monitors)
+        ]
 
     def area(self, model: ProfileModel) -> tuple[Region, tuple[int, int]]:
-        """(screen rectangle to grab, its origin in profile coordinates)."""
+        """(screen rectangle to grab, its origin in profile coordinates); GrabFailed (or the
+        desktop's one-line error) when it cannot be grabbed."""
+        screens = self._monitors()
         if model.window is not None:
-            from screen_agent.capture.window import client_rect, find_window, open_display
-
-            if self._title != model.window.title or self._window is None:
-                if self._xdisplay is None:
-                    self._xdisplay = open_display(self._display_name)
-                self._window = find_window(self._xdisplay, model.window.title)
-                self._title = model.window.title
-            try:
-                rect = client_rect(self._window)
-            except Exception:
-                self._window = None
-                raise
-            return Region(rect.left, rect.top, rect.width, rect.height), (0, 0)
+            client = self._client(model.window.title)
+            if not any(screen.holds(client) for screen in screens):
+                raise GrabFailed(
+                    f"the window {model.window.title!r} lies partly off the screen: "
+                    "move it wholly onto one monitor"
+                )
+            return client, (0, 0)
         if model.regions:
             bounds = Region.bounding(model.regions.values())
+            if not any(screen.holds(bounds) for screen in screens):
+                raise GrabFailed(
+                    "the regions do not lie on one monitor: pick them again (Pick regions…)"
+                )
             return bounds, (bounds.x, bounds.y)
-        m = self._sct.monitors[1 if len(self._sct.monitors) > 1 else 0]
-        return Region(m["left"], m["top"], m["width"], m["height"]), (m["left"], m["top"])
+        first = screens[0]
+        return first, (first.x, first.y)
 
     def grab(self, model: ProfileModel) -> AreaFrame | None:
-        """The area now, or None (and :attr:`error` says why)."""
+        """The area now, or None (and :attr:`error` says why, in one line). After a failure
+        the next attempt waits :data:`RETRY_S` (looking for a window walks every window)."""
+        import mss.exception
+
+        now = time.monotonic()
+        if self.error is not None and now < self._retry_at:
+            return None
         try:
             region, origin = self.area(model)
             shot = self._sct.grab(region.as_monitor())
-        except Exception as error:  # a closed window, a region off screen: show, don't crash
-            self.error = str(error)
-            return None
+        except UserError as error:
+            return self._failed(str(error), now)
+        except mss.exception.ScreenShotError:
+            # mss's message is the X server's error report, many lines of protocol detail.
+            self._window = None
+            return self._failed(
+                "cannot grab the screen there: is the window still open and on the screen?", now
+            )
+        except Exception as error:  # a window closing mid-query, say: shown, never raised
+            self._window = None
+            return self._failed(
+                f"cannot grab the screen now ({type(error).__name__}); trying again", now
+            )
         self.error = None
         bgra = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
         return AreaFrame(bgra[:, :, 2::-1].copy(), origin, time.monotonic(), (region.x, region.y))
+
+    def _failed(self, message: str, now: float) -> None:
+        self.error = message
+        self._retry_at = now + RETRY_S
 
     def close(self) -> None:
         if self._sct is not None:
             self._sct.close()
             self._sct = None
-        if self._xdisplay is not None:
-            self._xdisplay.close()
-            self._xdisplay = None
 
 
 class LiveView(QWidget):

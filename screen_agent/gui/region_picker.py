@@ -32,16 +32,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from screen_agent.gui.geometry import (
-    PickedWindow,
-    Rect,
-    ScreenMapper,
-    match_monitors,
-    normalised,
-    window_at,
-)
+from screen_agent.desktop import Desktop, Window
+from screen_agent.geometry import Region
+from screen_agent.gui.geometry import ScreenMapper, match_monitors, window_at
 from screen_agent.gui.model import REGION_ORDER
-from screen_agent.profile import Region, WindowRef
+from screen_agent.profile import WindowRef
 
 COLOURS = {
     "game": QColor(60, 220, 90),
@@ -49,6 +44,8 @@ COLOURS = {
     "game_over": QColor(255, 80, 80),
 }
 """Outline colour of each region (others: cyan)."""
+WINDOW_COLOUR = QColor(80, 170, 255)
+"""Outline colour of the picked window's client area (dashed)."""
 HANDLE = 8
 """Side of a resize handle, logical pixels."""
 LENS_PIXELS = 15
@@ -73,14 +70,22 @@ def numpy_to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
-def screen_mapper(monitors: Sequence[dict[str, int]]) -> ScreenMapper:
-    """The mapper of the running QGuiApplication's screens onto mss ``monitors``."""
+def screen_mapper(monitors: Sequence[Region]) -> ScreenMapper:
+    """The mapper of the running QGuiApplication's screens onto the physical ``monitors``."""
     screens = [
-        (Rect(g.x(), g.y(), g.width(), g.height()), s.devicePixelRatio())
+        (Region(g.x(), g.y(), g.width(), g.height()), s.devicePixelRatio())
         for s in QGuiApplication.screens()
         for g in [s.geometry()]
     ]
     return ScreenMapper(match_monitors(screens, monitors))
+
+
+def own_windows() -> frozenset[int]:
+    """The handles of this app's visible top-level windows (the picker's overlay, the main
+    window): never the window picked."""
+    from PySide6.QtWidgets import QApplication
+
+    return frozenset(int(w.winId()) for w in QApplication.topLevelWidgets() if w.isVisible())
 
 
 class RegionPicker(QWidget):
@@ -97,7 +102,8 @@ class RegionPicker(QWidget):
         steps: Sequence[str] = REGION_ORDER,
         optional: Sequence[str] = ("game_over",),
         initial: dict[str, Region] | None = None,
-        window_finder: Callable[[int, int], PickedWindow | None] | None = None,
+        window_finder: Callable[[int, int], Window | None] | None = None,
+        desktop: Desktop | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """
@@ -107,8 +113,10 @@ class RegionPicker(QWidget):
             steps: region names asked for, in order.
             optional: those of ``steps`` that may be skipped.
             initial: regions to start from, absolute physical pixels (an existing profile's).
-            window_finder: ``(x, y) -> PickedWindow | None`` for physical point (x, y);
-                defaults to the X11 window under it, excluding this overlay.
+            window_finder: ``(x, y) -> Window | None`` for physical point (x, y); defaults
+                to ``desktop``'s top-most window there, excluding this app's own.
+            desktop: the desktop backend W (pick a window) asks; without it and without
+                ``window_finder``, W says windows cannot be picked.
         """
         super().__init__(parent)
         self.mapper = mapper
@@ -125,19 +133,23 @@ class RegionPicker(QWidget):
         self.step = 0
         self.regions: dict[str, Region] = dict(initial or {})
         """Absolute physical pixels, by name (the current step's rectangle included)."""
-        self.window: PickedWindow | None = None
+        self.window: Window | None = None
+        """The window the regions follow (its client area in physical pixels), or None."""
         self.picking_window = False
-        self._finder = window_finder or (lambda x, y: window_at(x, y, exclude=(int(self.winId()),)))
+        if window_finder is None and desktop is not None:
+
+            def window_finder(x: int, y: int) -> Window | None:
+                return window_at(desktop, x, y, exclude=own_windows())
+
+        self._finder = window_finder
         self._drag: tuple[str, QPoint, Region | None] | None = None
         self._cursor = QPoint(-1, -1)
         self.message = ""
-        logical = [p.logical for p in mapper.patches]
-        left = min(r.x for r in logical)
-        top = min(r.y for r in logical)
-        right = max(r.x + r.width for r in logical)
-        bottom = max(r.y + r.height for r in logical)
-        self.origin = QPoint(int(left), int(top))
-        self.setGeometry(QRect(self.origin, QPoint(int(right) - 1, int(bottom) - 1)))
+        logical = mapper.logical_bounds
+        self.origin = QPoint(int(logical.x), int(logical.y))
+        self.setGeometry(
+            QRect(self.origin, QPoint(int(logical.right) - 1, int(logical.bottom) - 1))
+        )
         self.setWindowTitle("screen-agent: pick regions")
         self.setWindowFlags(
             Qt.WindowType.FramelessWindowHint
@@ -148,13 +160,6 @@ class RegionPicker(QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def _window_under(self, x: int, y: int) -> PickedWindow | None:
-        """The X window at physical (x, y), skipping this app's own (the overlay, the GUI)."""
-        from PySide6.QtWidgets import QApplication
-
-        own = tuple(int(w.winId()) for w in QApplication.topLevelWidgets() if w.isVisible())
-        return window_at(x, y, exclude=own)
-
     # -- construction from the live screen
     @classmethod
     def from_screen(
@@ -164,7 +169,10 @@ class RegionPicker(QWidget):
         import mss
 
         with mss.MSS(display=display) as sct:
-            mapper = screen_mapper(sct.monitors)
+            monitors = sct.monitors[1:] if len(sct.monitors) > 1 else sct.monitors
+            mapper = screen_mapper(
+                [Region(m["left"], m["top"], m["width"], m["height"]) for m in monitors]
+            )
             shot = sct.grab(mapper.physical_bounds.as_monitor())
             bgra = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
             rgb = bgra[:, :, 2::-1].copy()
@@ -222,20 +230,18 @@ class RegionPicker(QWidget):
         regions = {n: self.regions[n] for n in self.steps if n in self.regions}
         window = None
         if self.window is not None:
-            w = self.window.rect
+            w = self.window.client
             relative = {}
             for name, r in regions.items():
-                left, top = max(r.x, w.x), max(r.y, w.y)
-                right = min(r.x + r.width, w.x + w.width)
-                bottom = min(r.y + r.height, w.y + w.height)
-                if right <= left or bottom <= top:
+                inside = r.intersection(w)
+                if inside is None:
                     self.message = (
                         f"the {name} region lies outside the window {self.window.title!r}"
                     )
                     self.step = self.steps.index(name)
                     self.update()
                     return
-                relative[name] = Region(left - w.x, top - w.y, right - left, bottom - top)
+                relative[name] = inside.offset(-w.x, -w.y)
             regions = relative
             window = WindowRef(self.window.title, w.width, w.height)
         self.releaseKeyboard()
@@ -298,9 +304,11 @@ class RegionPicker(QWidget):
         pos = event.position().toPoint()
         if self.picking_window:
             x, y = self.physical(pos)
-            found = self._finder(x, y)
+            found = self._finder(x, y) if self._finder is not None else None
             self.picking_window = False
-            if found is None:
+            if self._finder is None:
+                self.message = "windows cannot be picked here (no desktop); regions stay absolute"
+            elif found is None:
                 self.message = "no window there; regions stay absolute"
             else:
                 self.window = found
@@ -323,7 +331,7 @@ class RegionPicker(QWidget):
             ax, ay = self.physical(anchor)
             px, py = self.physical(pos)
             if mode == "new":
-                region = normalised(ax, ay, px, py)
+                region = Region.spanning(ax, ay, px, py)
             elif mode == "move" and start is not None:
                 region = Region(start.x + px - ax, start.y + py - ay, start.width, start.height)
             elif start is not None:
@@ -337,7 +345,7 @@ class RegionPicker(QWidget):
                     top = py
                 if mode[0] == "b":
                     bottom = py
-                region = normalised(left, top, right, bottom)
+                region = Region.spanning(left, top, right, bottom)
             else:
                 region = None
             if region is not None:
@@ -405,14 +413,23 @@ class RegionPicker(QWidget):
             painter.drawImage(target, self._image, source)
         painter.fillRect(self.rect(), QColor(0, 0, 0, 70))
         if self.window is not None:
-            painter.setPen(QPen(QColor(80, 170, 255), 2, Qt.PenStyle.DashLine))
-            painter.drawRect(self.widget_rect(self.window.rect))
+            painter.setPen(QPen(WINDOW_COLOUR, 2, Qt.PenStyle.DashLine))
+            painter.drawRect(self.widget_rect(self.window.client))
         for name, region in self.regions.items():
             self._draw_region(painter, name, region, name == self.current)
         self._draw_banner(painter)
         if self.rect().contains(self._cursor):
             self._draw_lens(painter)
         painter.end()
+
+    def region_label(self, name: str, region: Region) -> str:
+        """The text drawn over a region: its size and place on the screen, and in the
+        picked window's client area."""
+        label = f"{name}  {region.width}x{region.height} at ({region.x}, {region.y})"
+        if self.window is not None:
+            w = self.window.client
+            label += f"  window ({region.x - w.x}, {region.y - w.y})"
+        return label
 
     def _draw_region(self, p: QPainter, name: str, region: Region, active: bool) -> None:
         colour = COLOURS.get(name, QColor(0, 220, 220))
@@ -424,10 +441,7 @@ class RegionPicker(QWidget):
         )
         p.setPen(QPen(colour, 3 if active else 2))
         p.drawRect(rect)
-        label = f"{name}  {region.width}x{region.height} at ({region.x}, {region.y})"
-        if self.window is not None:
-            w = self.window.rect
-            label += f"  window ({region.x - w.x}, {region.y - w.y})"
+        label = self.region_label(name, region)
         p.setFont(QFont("Sans", 10, QFont.Weight.Bold))
         metrics = p.fontMetrics()
         box = QRectF(
@@ -462,7 +476,7 @@ class RegionPicker(QWidget):
         p.setFont(QFont("Sans", 12, QFont.Weight.Bold))
         lines = [self.instructions()]
         if self.window is not None:
-            w = self.window.rect
+            w = self.window.client
             lines.append(f"window: {self.window.title!r} {w.width}x{w.height} at ({w.x}, {w.y})")
         if self.message:
             lines.append(self.message)
@@ -504,7 +518,7 @@ class RegionPicker(QWidget):
         p.drawRect(centre)
         text = f"({px}, {py})"
         if self.window is not None:
-            text += f"  window ({px - self.window.rect.x}, {py - self.window.rect.y})"
+            text += f"  window ({px - self.window.client.x}, {py - self.window.client.y})"
         p.setFont(QFont("Sans", 9))
         label = QRectF(x, y + size, max(size, p.fontMetrics().horizontalAdvance(text) + 8), 20)
         p.fillRect(label, QColor(0, 0, 0, 210))

@@ -2,9 +2,9 @@
 
 :class:`RewardEditor` edits the profile's ``[[rewards]]`` tables: a list of rules and a form
 for the selected one (kind, region, reward, game over, then the kind's own keys as the typed
-widgets of :mod:`screen_agent.gui.reward_fields`: spin boxes for numbers, a colour button,
-range pairs, a trigger menu; TOML text only for the structured ``digits`` table and the
-template's ``image``), a one-click template capture from the live frame, and digit calibration
+widgets of :mod:`screen_agent.gui.reward_fields`, made from the rules' schema: spin boxes for
+numbers, a colour button, range pairs, a trigger menu, a file name; TOML text only for the
+structured ``digits`` table), a one-click template capture from the live frame, and digit calibration
 (type the number shown; the glyphs of the score region are learnt and saved next to the
 profile). Every edit goes through the :class:`ProfileModel` and rebuilds the rules, so a
 mistake shows at once with the reader's own message.
@@ -14,6 +14,7 @@ The live plot of each rule's signal is :class:`screen_agent.gui.reward_debugger.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -40,35 +41,18 @@ from screen_agent.gui.reward_fields import (
     make_field,
     plain_number,
 )
+from screen_agent.profile.reward_schema import DIGITS, KINDS, MAX_REWARD
 from screen_agent.reward.pixels import colour_mask
 
-KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "score_change": ("settle_frames", "tolerance"),
-    "digits": ("settle_frames", "digits"),
-    "range": ("colour", "tolerance", "fraction", "intensity", "trigger", "settle_frames"),
-    "template": ("image", "threshold", "trigger", "settle_frames"),
-    "frozen": ("seconds", "tolerance"),
-}
-"""Each kind's own keys, in the order the form shows them (see calibration/README.md)."""
 
-EXCLUDES: dict[str, dict[str, tuple[str, ...]]] = {
-    "range": {"intensity": ("fraction", "colour", "tolerance"), "fraction": ("intensity",)},
-}
-"""Keys that setting a key removes: a range rule either counts a colour (``colour``,
-``tolerance``, ``fraction``) or measures ``intensity``, and the reader refuses a table with
-both (the colour keys as unknown), so switching must not leave the other behind."""
+def kind_keys() -> dict[str, tuple[str, ...]]:
+    """Each kind's own keys, in the order the form shows them: the schema's."""
+    return {name: tuple(key.name for key in kind.schema.all_keys()) for name, kind in KINDS.items()}
 
-NEEDS: dict[str, dict[str, tuple[str, ...]]] = {"range": {"fraction": ("colour",)}}
-"""Keys without a default that setting a key adds when absent (from their widgets)."""
 
-DEFAULT_RULES: dict[str, dict[str, Any]] = {
-    "score_change": {"settle_frames": 2},
-    "digits": {"digits": {"style": "templates", "file": "digits.npz"}},
-    "range": {"colour": [255, 90, 90], "tolerance": 30, "fraction": [0.05, 1.0], "game_over": True},
-    "template": {"threshold": 0.8, "game_over": True},
-    "frozen": {"seconds": 5.0},
-}
-"""What a new rule of each kind starts with."""
+def new_rule(kind: str) -> dict[str, Any]:
+    """What a new rule of ``kind`` starts with (the schema's ``new_rule``; a fresh copy)."""
+    return copy.deepcopy(dict(KINDS[kind].new_rule))
 
 
 def rule_summary(table: dict[str, Any]) -> str:
@@ -103,19 +87,19 @@ class RewardEditor(QWidget):
         self.rules = QListWidget()
         self.rules.currentRowChanged.connect(self._show_rule)
         self.new_kind = QComboBox()
-        self.new_kind.addItems(list(KIND_KEYS))
+        self.new_kind.addItems(list(KINDS))
         self.add_button = QPushButton("Add rule")
         self.add_button.clicked.connect(self.add_rule)
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self.remove_rule)
 
         self.kind = QComboBox()
-        self.kind.addItems(list(KIND_KEYS))
+        self.kind.addItems(list(KINDS))
         self.kind.currentTextChanged.connect(self._kind_edited)
         self.region = QComboBox()
         self.region.currentTextChanged.connect(lambda text: self._edit(region=text or None))
         self.reward = QDoubleSpinBox()
-        self.reward.setRange(-1000, 1000)
+        self.reward.setRange(-MAX_REWARD, MAX_REWARD)
         self.reward.setDecimals(2)
         self.reward.valueChanged.connect(lambda v: self._edit(reward=plain_number(v)))
         self.game_over = QCheckBox("ends the game")
@@ -130,7 +114,7 @@ class RewardEditor(QWidget):
         # shown for the selected rule's kind: a refresh only sets their values, so a spin box
         # being edited keeps its focus while every step rebuilds the rules.
         self.fields: dict[str, dict[str, Field]] = {}
-        for kind, keys in KIND_KEYS.items():
+        for kind, keys in kind_keys().items():
             self.fields[kind] = {}
             for key in keys:
                 field = make_field(kind, key)
@@ -214,20 +198,24 @@ class RewardEditor(QWidget):
         for w in (self.kind, self.region, self.reward, self.game_over, self.remove_button):
             w.setEnabled(has)
         table = self.model.rewards[row] if has else {}
-        kind = table.get("kind", "score_change")
+        kind = table.get("kind", next(iter(KINDS)))
+        spec = KINDS.get(kind)
         self.kind.setCurrentText(kind)
         self.region.setCurrentText(str(table.get("region", "")))
-        reward = table.get("reward", 1.0 if kind in ("score_change", "digits") else 0.0)
+        reward = table.get("reward", spec.reward if spec is not None else 0.0)
         self.reward.setValue(float(reward) if isinstance(reward, int | float) else 0.0)
-        self.game_over.setChecked(bool(table.get("game_over", kind == "frozen")))
+        self.game_over.setChecked(bool(table.get("game_over", spec is not None and spec.game_over)))
         for name, fields in self.fields.items():
             for field in fields.values():
                 self.form.setRowVisible(field, has and name == kind)
-        if has and kind in self.fields:
-            excludes = EXCLUDES.get(kind, {})
+        if has and spec is not None:
             for key, field in self.fields[kind].items():
                 field.show_value(table.get(key, MISSING))
-                by = [other for other, keys in excludes.items() if key in keys and other in table]
+                by = [
+                    other
+                    for other in table
+                    if other != key and key in spec.schema.excluded_by(other)
+                ]
                 field.set_excluded(bool(by), f"the rule uses {' and '.join(by)}")
         self.capture_button.setEnabled(has and kind == "template")
         self.calibrate_button.setEnabled(has and kind == "digits")
@@ -238,11 +226,10 @@ class RewardEditor(QWidget):
         from screen_agent.errors import UserError
         from screen_agent.reward import build_rules
 
-        rects = {n: (r.x, r.y, r.width, r.height) for n, r in self.model.regions.items()}
         try:
             build_rules(
                 self.model.rewards,
-                rects,
+                self.model.regions,
                 str(self.model.path or self.model.directory / "profile.toml"),
             )
         except UserError as error:
@@ -277,7 +264,7 @@ class RewardEditor(QWidget):
         table = {
             "kind": kind,
             "region": self.model.rewards[row].get("region", "score"),
-        } | DEFAULT_RULES[kind]
+        } | new_rule(kind)
         self.model.set_rule(row, table)
 
     def _field_edited(self, key: str, value: Any) -> None:
@@ -289,10 +276,11 @@ class RewardEditor(QWidget):
         table = self.model.rewards[row]
         kind = str(table.get("kind"))
         changes = {key: value}
-        if value is not None:
-            for other in EXCLUDES.get(kind, {}).get(key, ()):
+        if value is not None and kind in KINDS:
+            schema = KINDS[kind].schema
+            for other in schema.excluded_by(key):
                 changes[other] = None
-            for other in NEEDS.get(kind, {}).get(key, ()):
+            for other in schema.needed_by(key):
                 if other not in table and other in self.fields.get(kind, {}):
                     changes[other] = self.fields[kind][other].proposal()
         # A table never holds None (TOML has no null), so get() == None means "absent".
@@ -309,7 +297,7 @@ class RewardEditor(QWidget):
             region = "game_over"
         if kind == "frozen" and "game" in self.model.regions:
             region = "game"
-        index = self.model.add_rule({"kind": kind, "region": region} | DEFAULT_RULES[kind])
+        index = self.model.add_rule({"kind": kind, "region": region} | new_rule(kind))
         self.rules.setCurrentRow(index)
         return index
 
@@ -406,7 +394,10 @@ class RewardEditor(QWidget):
         colour = digits.get("colour")
         reader = DigitReader(
             templates,
-            Foreground(tuple(colour) if colour else None, int(digits.get("tolerance", 40))),
+            Foreground(
+                tuple(colour) if colour else None,
+                int(digits.get("tolerance", DIGITS.key("tolerance").default)),
+            ),
         )
         try:
             report = reader.calibrate([(crop, value)])

@@ -1,12 +1,14 @@
 """The reward editor's typed fields: one widget per key of a ``[[rewards]]`` rule.
 
-Each :class:`Field` shows one key of a rule's table with the widget its reader
-(``screen_agent/reward``) implies, with the reader's bounds and default: spin boxes for
-numbers (:class:`IntField`, :class:`FloatField`), a ``[min, max]`` pair (:class:`PairField`),
-a colour button (:class:`ColourField`), a drop-down of allowed strings (:class:`ChoiceField`),
-and TOML text for structured values (:class:`TomlField`). :func:`make_field` picks the widget
-for a kind's key. The fields only show and emit values; :mod:`screen_agent.gui.reward_editor`
-lays them out and applies their edits to the model.
+The widgets follow the rules' schema (:mod:`screen_agent.profile.reward_schema`), the one
+place that says which keys a kind takes, with their types, labels, tips, bounds, defaults,
+units and choices: :func:`make_field` reads a key's spec and builds spin boxes for numbers
+(:class:`IntField`, :class:`FloatField`), a ``[min, max]`` pair (:class:`PairField`), a
+colour button (:class:`ColourField`), a drop-down of the allowed values (:class:`ChoiceField`),
+a check box (:class:`BoolField`), a line for a string (:class:`StringField`) and TOML text for
+a nested table (:class:`TomlField`). A key added to the schema gets its widget with no change
+here. The fields only show and emit values; :mod:`screen_agent.gui.reward_editor` lays them
+out and applies their edits to the model.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import tomlkit
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -31,14 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from screen_agent.profile import dumps_toml
-from screen_agent.reward.rules import TRIGGERS
-
-TRIGGER_MEANINGS: dict[str, str] = {
-    "enter": "once, when it starts holding",
-    "while": "on every grab it holds",
-}
-"""What each of the reader's ``trigger`` values does; the values offered are ``rules.TRIGGERS``."""
+from screen_agent.profile.reward_schema import KINDS, REQUIRED, Key
 
 
 class _Missing:
@@ -49,6 +45,13 @@ class _Missing:
 MISSING: Any = _Missing()
 """What :meth:`Field.show_value` gets for a key the rule's table leaves out."""
 
+UNSET_TEXT = "not set"
+"""What a number box shows for a key without a default that the table leaves out."""
+INT_LIMIT = 2**31 - 1
+"""A spin box's bound where the schema gives none (Qt's int range)."""
+FLOAT_LIMIT = 1e9
+"""A float spin box's bound where the schema gives none."""
+
 
 def toml_value(text: str) -> Any:
     """Parse one TOML value (``2``, ``[1, 2]``, ``"enter"``, ``{ a = 1 }``); ValueError if bad."""
@@ -58,10 +61,24 @@ def toml_value(text: str) -> Any:
         raise ValueError(f"not a TOML value: {text!r} ({error})") from None
 
 
+def _toml_item(value: Any) -> Any:
+    """``value`` as a tomlkit item, tables inline (one line, as a field shows them)."""
+    if isinstance(value, Mapping):
+        table = tomlkit.inline_table()
+        for key, item in value.items():
+            table[key] = _toml_item(item)
+        return table
+    if isinstance(value, list | tuple):
+        array = tomlkit.array()
+        for item in value:
+            array.append(_toml_item(item))
+        return array
+    return tomlkit.item(value)
+
+
 def format_value(value: Any) -> str:
-    """A value as TOML text (the inverse of :func:`toml_value`)."""
-    # One level down: dumps_toml writes a top-level table as a [section], a nested one inline.
-    return dumps_toml({"t": {"v": value}}).split("\nv = ", 1)[1].rstrip("\n")
+    """A value as one line of TOML (the inverse of :func:`toml_value`)."""
+    return _toml_item(value).as_string()
 
 
 def _text(value: Any) -> str:
@@ -161,7 +178,7 @@ class Field(QWidget):
         raise NotImplementedError
 
     def proposal(self) -> Any:
-        """The value to add when another key needs this one (see ``reward_editor.NEEDS``)."""
+        """The value to add when another key needs this one (the schema's ``needed_by``)."""
         return self.current()
 
     def _show(self, value: Any) -> None:
@@ -172,8 +189,9 @@ class Field(QWidget):
 
 
 class IntField(Field):
-    """An integer key (``settle_frames``, ``tolerance``) in a spin box; absent shows the
-    reader's default."""
+    """An integer key (``settle_frames``, ``tolerance``) in a spin box of the valid range
+    ``minimum``-``maximum``. An absent key shows ``default``; with ``default`` None the key
+    has none, and one step below the range shows "not set" and stands for "key absent"."""
 
     def __init__(
         self,
@@ -182,13 +200,20 @@ class IntField(Field):
         tip: str,
         minimum: int,
         maximum: int,
-        default: int,
+        default: int | None,
         suffix: str = "",
+        suggestion: int | None = None,
     ) -> None:
         super().__init__(key, label, tip)
         self.default = default
+        self.bounds = (minimum, maximum)
+        """The valid values (inclusive)."""
+        self.suggestion = suggestion if suggestion is not None else minimum
+        """What :meth:`proposal` offers when the key has no default."""
         self.spin = QSpinBox()
-        self.spin.setRange(minimum, maximum)
+        self.spin.setRange(minimum - 1 if default is None else minimum, maximum)
+        if default is None:
+            self.spin.setSpecialValueText(UNSET_TEXT)
         self.spin.setSuffix(suffix)
         # One edit per finished number, not one per digit typed (each rebuilds the rules).
         self.spin.setKeyboardTracking(False)
@@ -197,16 +222,29 @@ class IntField(Field):
         self._lay_out(self.spin)
 
     def _show(self, value: Any) -> None:
-        number = value if _is_number(value) else self.default
-        self.spin.setValue(int(min(max(round(number), self.spin.minimum()), self.spin.maximum())))
+        if _is_number(value):
+            number = round(value)
+        elif self.default is None:
+            number = self.spin.minimum()
+        else:
+            number = self.default
+        self.spin.setValue(int(min(max(number, self.spin.minimum()), self.spin.maximum())))
 
-    def current(self) -> int:
-        return self.spin.value()
+    def current(self) -> int | None:
+        value = self.spin.value()
+        if self.default is None and value < self.bounds[0]:
+            return None
+        return value
+
+    def proposal(self) -> int:
+        value = self.current()
+        return self.suggestion if value is None else value
 
 
 class FloatField(Field):
-    """A number key (``threshold``, ``seconds``) in a spin box. With ``unset_text``, the
-    minimum stands for "key absent" (for a required key whose minimum the reader refuses)."""
+    """A number key (``threshold``, ``seconds``) in a spin box of the valid range. An absent
+    key shows ``default``; with ``default`` None the key has none, and the box's minimum
+    (``unset_at``, below the valid values) shows "not set" and stands for "key absent"."""
 
     def __init__(
         self,
@@ -217,20 +255,27 @@ class FloatField(Field):
         maximum: float,
         step: float,
         decimals: int,
-        default: float,
+        default: float | None,
         suffix: str = "",
-        unset_text: str | None = None,
+        unset_at: float | None = None,
+        suggestion: float | None = None,
     ) -> None:
         super().__init__(key, label, tip)
         self.default = default
-        self.unset_text = unset_text
+        self.bounds = (minimum, maximum)
+        """The valid values (inclusive, to the box's decimals)."""
+        self.suggestion = suggestion if suggestion is not None else minimum
+        """What :meth:`proposal` offers when the key has no default."""
+        self.unset_at = (
+            None if default is not None else (minimum - step if unset_at is None else unset_at)
+        )
         self.spin = QDoubleSpinBox()
-        self.spin.setRange(minimum, maximum)
-        self.spin.setSingleStep(step)
         self.spin.setDecimals(decimals)
+        self.spin.setRange(minimum if self.unset_at is None else self.unset_at, maximum)
+        self.spin.setSingleStep(step)
         self.spin.setSuffix(suffix)
-        if unset_text is not None:
-            self.spin.setSpecialValueText(unset_text)
+        if self.unset_at is not None:
+            self.spin.setSpecialValueText(UNSET_TEXT)
         self.spin.setKeyboardTracking(False)
         self.spin.valueChanged.connect(self._emit)
         self.inputs = (self.spin,)
@@ -239,7 +284,7 @@ class FloatField(Field):
     def _show(self, value: Any) -> None:
         if _is_number(value):
             number = float(value)
-        elif self.unset_text is not None:
+        elif self.default is None:
             number = self.spin.minimum()
         else:
             number = self.default
@@ -247,9 +292,31 @@ class FloatField(Field):
 
     def current(self) -> float | None:
         value = self.spin.value()
-        if self.unset_text is not None and value <= self.spin.minimum():
+        if self.unset_at is not None and value <= self.spin.minimum():
             return None
         return round(value, self.spin.decimals())
+
+    def proposal(self) -> float:
+        value = self.current()
+        return self.suggestion if value is None else value
+
+
+class BoolField(Field):
+    """A true/false key as a check box; an absent key shows ``default``."""
+
+    def __init__(self, key: str, label: str, tip: str, default: bool) -> None:
+        super().__init__(key, label, tip)
+        self.default = default
+        self.box = QCheckBox()
+        self.box.toggled.connect(self._emit)
+        self.inputs = (self.box,)
+        self._lay_out(self.box)
+
+    def _show(self, value: Any) -> None:
+        self.box.setChecked(value if isinstance(value, bool) else self.default)
+
+    def current(self) -> bool:
+        return self.box.isChecked()
 
 
 class PairField(Field):
@@ -270,6 +337,8 @@ class PairField(Field):
     ) -> None:
         super().__init__(key, label, tip)
         self.whole = whole
+        self.bounds = (float(bounds[0]), float(bounds[1]))
+        """The range both ends must lie in."""
         self.low = QDoubleSpinBox()
         self.high = QDoubleSpinBox()
         for spin, value, name in ((self.low, initial[0], "min"), (self.high, initial[1], "max")):
@@ -453,48 +522,117 @@ class TomlField(Field):
         self.edited.emit(value)
 
 
-SETTLE_TIP = "grabs in a row the condition must hold before it counts (1 = at once)"
-TOLERANCE_TIPS = {
-    "score_change": "per-channel difference (0-255) up to which a pixel counts as unchanged",
-    "range": "per-channel distance (0-255) within which a pixel counts as the colour",
-    "frozen": "per-channel difference (0-255) up to which a pixel counts as unchanged",
-}
+class StringField(Field):
+    """A string key (a template's ``image``) as plain text, applied when editing finishes;
+    empty text removes the key."""
+
+    def __init__(self, key: str, label: str, tip: str, hint: str = "") -> None:
+        super().__init__(key, label, tip)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(hint)
+        self.edit.editingFinished.connect(self._emit)
+        self.inputs = (self.edit,)
+        self._lay_out(self.edit, stretch=False)
+
+    def _show(self, value: Any) -> None:
+        self.edit.setText(value if isinstance(value, str) else "")
+
+    def current(self) -> str | None:
+        return self.edit.text().strip() or None
+
+
+def suggestion(kind: str, spec: Key) -> Any:
+    """A value to start a key from when the table leaves it out and it has no default: the
+    kind's new rule's, else the key's example (TOML), else None."""
+    new_rule = KINDS[kind].new_rule
+    if spec.name in new_rule:
+        return new_rule[spec.name]
+    if spec.example:
+        try:
+            return toml_value(spec.example)
+        except ValueError:
+            return None
+    return None
+
+
+def _has_default(spec: Key) -> bool:
+    return spec.default is not REQUIRED and spec.default is not None
+
+
+def _optional_pair(kind: str, spec: Key) -> bool:
+    """A pair the rule may leave out: it has no value by default, or it starts one of the
+    alternatives a table chooses between (a range rule's ``fraction`` or ``intensity``)."""
+    groups = KINDS[kind].schema.alternatives
+    return spec.default is None or any(group[0] == spec.name for group in groups)
+
+
+def _number_range(spec: Key, decimals: int) -> tuple[float, float]:
+    """The valid values' range of a number key (``above`` made inclusive at the decimals)."""
+    if spec.minimum is not None:
+        low = spec.minimum
+    elif spec.above is not None:
+        low = spec.above + 10.0**-decimals
+    else:
+        low = -(INT_LIMIT if spec.type == "int" else FLOAT_LIMIT)
+    high = (
+        spec.maximum
+        if spec.maximum is not None
+        else (INT_LIMIT if spec.type == "int" else FLOAT_LIMIT)
+    )
+    return low, high
 
 
 def make_field(kind: str, key: str) -> Field:
-    """The widget for ``key`` of a ``kind`` rule, with the reader's type, bounds and default
-    (``screen_agent/reward/rules.py``, ``digits_rule.py``)."""
-    if key == "settle_frames":
-        return IntField(key, "Settle", SETTLE_TIP, 1, 600, 2, " grabs")
-    if key == "tolerance":
-        default = 30 if kind == "range" else 0
-        return IntField(key, "Tolerance", TOLERANCE_TIPS[kind], 0, 255, default)
-    if key == "colour":
-        return ColourField(key, "Colour", "the RGB to count (0-255 each)", (255, 90, 90))
-    if key == "fraction":
-        tip = "fires while this share (0-1) of the region's pixels is near the colour"
-        return PairField(key, "Fraction", tip, (0, 1), (0.05, 1.0), 0.01, 3, optional=True)
-    if key == "intensity":
-        tip = "fires while the region's mean grey (0-255) is in range; instead of colour"
-        return PairField(
-            key, "Intensity", tip, (0, 255), (200, 255), 1, 1, whole=True, optional=True
+    """The widget for ``key`` of a ``kind`` rule, from the key's spec in the schema: its
+    type, label, tip, bounds, default, unit, step, decimals and choices. KeyError for a key
+    the kind does not take."""
+    spec = KINDS[kind].schema.key(key)
+    start = suggestion(kind, spec)
+    suffix = f" {spec.unit}" if spec.unit else ""
+    default = spec.default if _has_default(spec) else None
+    if spec.type == "int":
+        low, high = _number_range(spec, 0)
+        return IntField(key, spec.label, spec.tip, int(low), int(high), default, suffix, start)
+    if spec.type == "float":
+        low, high = _number_range(spec, spec.decimals)
+        # "Not set" sits just below the valid values: at ``above`` itself when there is one.
+        unset_at = spec.above if spec.minimum is None else None
+        return FloatField(
+            key,
+            spec.label,
+            spec.tip,
+            low,
+            high,
+            spec.step,
+            spec.decimals,
+            default,
+            suffix,
+            unset_at,
+            start,
         )
-    if key == "trigger":
-        choices = {
-            value: TRIGGER_MEANINGS.get(value, "") for value in TRIGGERS
-        }  # the reader's list
-        return ChoiceField(key, "Trigger", "when the rule fires", choices, "enter")
-    if key == "threshold":
-        tip = "normalised correlation (0-1) at which the reference counts as found"
-        return FloatField(key, "Threshold", tip, 0, 1, 0.05, 2, 0.8)
-    if key == "seconds":
-        tip = "how long the region must stay unchanged, in seconds"
-        return FloatField(key, "Seconds", tip, 0, 3600, 0.5, 2, 5.0, " s", "not set")
-    if key == "digits":
-        tip = 'how the characters look, a TOML table; style = "templates" or "seven_segment"'
-        hint = '{ style = "seven_segment", char_width = 31, char_height = 56, thickness = 7 }'
-        return TomlField(key, "Digits", tip, hint)
-    if key == "image":
-        tip = "the reference PNG, relative to the profile, as a TOML string"
-        return TomlField(key, "Image", tip, '"capture it with the Capture template button"')
-    raise KeyError(f"no widget for {kind}.{key}")
+    if spec.type == "bool":
+        return BoolField(key, spec.label, spec.tip, bool(default))
+    if spec.type == "choice":
+        first = next(iter(spec.choices), "")
+        return ChoiceField(key, spec.label, spec.tip, spec.choices, default or first)
+    if spec.type == "colour":
+        initial = start if start is not None else (255, 255, 255)
+        return ColourField(key, spec.label, spec.tip, tuple(initial))  # type: ignore[arg-type]
+    if spec.type == "interval":
+        initial = start if start is not None else (default if default is not None else spec.span)
+        return PairField(
+            key,
+            spec.label,
+            spec.tip,
+            spec.span,
+            (float(initial[0]), float(initial[1])),
+            spec.step,
+            spec.decimals,
+            whole=spec.decimals == 0,
+            optional=_optional_pair(kind, spec),
+        )
+    if spec.type == "string":
+        hint = start if isinstance(start, str) else spec.example
+        return StringField(key, spec.label, spec.tip, hint)
+    # A nested table (the digits' look), or a type this editor does not know: TOML text.
+    return TomlField(key, spec.label, f"{spec.tip} (TOML)", spec.example)

@@ -11,8 +11,9 @@ An action is a set of keys held together. Semantics (all sinks):
   ``key_hold_ms = 60`` the wait never happens.
 - Only keys of the profile (its actions' and restart keys) are ever sent: any other raises
   :class:`KeyNotAllowedError` before anything is sent.
-- If the game window does not have keyboard focus, every held key is released, nothing is
-  pressed, and :attr:`InputStatus.PAUSED` is returned (the env pauses; it does not raise).
+- Focus is checked immediately before every key-down (and before a click): if the game window
+  does not have keyboard focus, every held key is released, nothing more is pressed, and
+  :attr:`InputStatus.PAUSED` is returned (the env pauses; it does not raise).
 - ``release_all()`` is idempotent and safe to call from any exit path.
 """
 
@@ -21,13 +22,11 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, runtime_checkable
 
-from screen_agent.input.keys import KeyNotAllowedError
-
-if TYPE_CHECKING:  # profile imports input.keys: a runtime import would be circular
-    from screen_agent.profile import GameProfile
+from screen_agent.keys import KeyNotAllowedError
+from screen_agent.profile import GameProfile, Step
 
 
 class InputStatus(enum.Enum):
@@ -57,11 +56,15 @@ class InputSink(Protocol):
 
 
 class KeyBackend(Protocol):
-    """Where key events go: pyautogui, or a list in tests."""
+    """Where key events go: a desktop backend, or a list in tests."""
 
     def key_down(self, key: str) -> None: ...
 
     def key_up(self, key: str) -> None: ...
+
+
+Clicker = Callable[[int, int], None]
+"""``click(x, y)`` at a point of the game window's client area, pixels."""
 
 
 class KeySink:
@@ -78,6 +81,7 @@ class KeySink:
         focus_check: Callable[[], bool] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        clicker: Clicker | None = None,
     ) -> None:
         """
         Args:
@@ -85,10 +89,12 @@ class KeySink:
             backend: sends key downs and ups.
             focus_check: returns True when the game window has keyboard focus; None: always.
             clock, sleep: seconds; replaceable in tests.
+            clicker: clicks in the game window (restart and launch steps); None: no clicks.
         """
         self.profile = profile
         self.backend = backend
         self.focus_check = focus_check
+        self.clicker = clicker
         self.allowed = profile.allowed_keys
         self.min_hold_s = profile.key_hold_ms / 1000.0
         self._clock = clock
@@ -120,11 +126,10 @@ class KeySink:
                 f"({', '.join(sorted(self.allowed)) or 'none'}); add it to an action in the profile"
             )
         with self._lock:
-            if self.focus_check is not None and not self.focus_check():
-                self.release_all()
-                self.last_status = InputStatus.PAUSED
-                return self.last_status
+            if not self._focused():
+                return self._pause()
             to_release = [k for k in self._pressed_at if k not in wanted]
+            to_press = [k for k in wanted if k not in self._pressed_at]
             if to_release:
                 youngest = max(self._pressed_at[k] for k in to_release)
                 wait = youngest + self.min_hold_s - self._clock()
@@ -134,17 +139,28 @@ class KeySink:
                 for key in to_release:
                     del self._pressed_at[key]
                     self.backend.key_up(key)
-                for key in wanted:
-                    if key not in self._pressed_at:
-                        # Recorded before sending: if sending fails half-way, release_all
-                        # still tries to release it.
-                        self._pressed_at[key] = self._clock()
-                        self.backend.key_down(key)
+                for key in to_press:
+                    # Right before each key-down: the wait above, or the previous key, may have
+                    # taken long enough for another window to take the focus.
+                    if not self._focused():
+                        return self._pause()
+                    # Recorded before sending: if sending fails half-way, release_all
+                    # still tries to release it.
+                    self._pressed_at[key] = self._clock()
+                    self.backend.key_down(key)
             except BaseException:
                 self.release_all()
                 raise
             self.last_status = InputStatus.SENT
             return self.last_status
+
+    def _focused(self) -> bool:
+        return self.focus_check is None or self.focus_check()
+
+    def _pause(self) -> InputStatus:
+        self.release_all()
+        self.last_status = InputStatus.PAUSED
+        return self.last_status
 
     def tap(self, keys: Iterable[str]) -> InputStatus:
         """Press ``keys`` together, hold them ``key_hold_ms``, release (e.g. the restart keys)."""
@@ -153,11 +169,43 @@ class KeySink:
             status = self.hold(())
         return status
 
-    def restart(self) -> InputStatus:
-        """Tap the profile's restart keys (releasing any action's keys first)."""
+    def click(self, x: int, y: int) -> InputStatus:
+        """Click at window point (x, y), only while the game window has focus."""
+        if self.clicker is None:
+            raise RuntimeError("this sink cannot click")
         with self._lock:
-            self.release_all()
-            return self.tap(self.profile.restart.keys)
+            if not self._focused():
+                return self._pause()
+            self.clicker(x, y)
+            return InputStatus.SENT
+
+    def run_steps(
+        self, steps: Sequence[Step], wait: Callable[[float], None] | None = None
+    ) -> InputStatus:
+        """Tap, click and wait through ``steps`` (releasing any action's keys first).
+
+        ``wait(seconds)`` does the steps' waits (default: this sink's sleep); it may raise to
+        cut a wait short. Stops at the first step refused for lack of focus (PAUSED); the
+        caller runs the whole sequence again once the game has focus.
+        """
+        wait = wait or self._sleep
+        self.release_all()
+        for step in steps:
+            if step.keys:
+                status = self.tap(step.keys)
+            elif step.click is not None:
+                status = self.click(*step.click)
+            else:
+                status = InputStatus.SENT
+            if status is not InputStatus.SENT:
+                return status
+            if step.wait_ms:
+                wait(step.wait_ms / 1000)
+        return InputStatus.SENT
+
+    def restart(self, wait: Callable[[float], None] | None = None) -> InputStatus:
+        """Run the profile's restart sequence (see :meth:`run_steps`)."""
+        return self.run_steps(self.profile.restart.steps, wait)
 
     def release_all(self) -> None:
         """Release every held key, each attempted even if another fails; idempotent."""
@@ -206,11 +254,13 @@ class RecordingSink(KeySink):
         self._recorder = _Recorder()
         self.focused = True
         self.actions: list[int] = []
+        self.clicks: list[tuple[int, int]] = []
         super().__init__(
             profile,
             self._recorder,
             focus_check=lambda: self.focused,
             sleep=time.sleep if min_hold else lambda _s: None,
+            clicker=lambda x, y: self.clicks.append((x, y)),
         )
 
     @property

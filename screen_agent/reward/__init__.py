@@ -4,8 +4,7 @@ Pure numpy and OpenCV on the regions' pixels; no Qt. See ``calibration/README.md
 table keys and :class:`RewardReader` for the frame it reads.
 """
 
-from screen_agent.reward.build import KINDS, build_rules
-from screen_agent.reward.config import RewardConfigError
+from screen_agent.reward.build import BUILDERS, build_rules
 from screen_agent.reward.digits import CalibrationReport, DigitCalibrationError, DigitReader
 from screen_agent.reward.digits_rule import DigitsRule
 from screen_agent.reward.events import RewardEvent, Rule
@@ -20,14 +19,13 @@ from screen_agent.reward.rules import (
 )
 
 __all__ = [
-    "KINDS",
+    "BUILDERS",
     "CalibrationReport",
     "DigitCalibrationError",
     "DigitReader",
     "DigitsRule",
     "FrozenRule",
     "RangeRule",
-    "RewardConfigError",
     "RewardEvent",
     "RewardReader",
     "Rule",

@@ -1,75 +1,70 @@
-"""``build_rules``: the rules of a profile's ``[[rewards]]`` tables, validated."""
+"""``build_rules``: the rules of a profile's ``[[rewards]]`` tables.
+
+Each table is validated against the schema (:mod:`screen_agent.profile.reward_schema`, the one
+place that says which keys a kind takes) and handed, defaults filled in, to its kind's builder,
+which adds what needs files or the region's size (template images, digit templates).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from screen_agent.reward.config import RewardConfigError, TableReader
+from screen_agent.geometry import Region
+from screen_agent.profile import ProfileError
+from screen_agent.profile.checks import Checker, join
+from screen_agent.profile.reward_schema import RuleSpec, validate_rule
 from screen_agent.reward.digits_rule import DigitsRule
-from screen_agent.reward.events import Rect, Rule, RuleCommon
+from screen_agent.reward.events import Rule, RuleCommon
 from screen_agent.reward.rules import FrozenRule, RangeRule, ScoreChangeRule, TemplateRule
 
-KINDS: dict[str, Callable[[TableReader, RuleCommon], Rule]] = {
-    "score_change": ScoreChangeRule.from_table,
-    "digits": DigitsRule.from_table,
-    "range": RangeRule.from_table,
-    "template": TemplateRule.from_table,
-    "frozen": FrozenRule.from_table,
-}
-"""Rule kinds by their ``kind`` value."""
 
-DEFAULTS: dict[str, tuple[float, bool]] = {
-    "score_change": (1.0, False),
-    "digits": (1.0, False),
-    "range": (0.0, False),
-    "template": (0.0, False),
-    "frozen": (0.0, True),
+@dataclass(frozen=True)
+class RuleContext:
+    """What a builder needs besides the rule's values: the profile's folder (relative file
+    names start there) and the way to report a problem with a key."""
+
+    source: str
+    """The profile's path, as messages name it."""
+    spec: RuleSpec
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.source).parent
+
+    def fail(self, key: str, problem: str, fix: str) -> ProfileError:
+        """The error for ``rewards[i].key`` (``key`` may be ``digits.file``)."""
+        return Checker(self.source).fail(join(self.spec.where, key), problem, fix)
+
+
+BUILDERS: dict[str, Callable[[RuleContext, RuleCommon], Rule]] = {
+    "score_change": ScoreChangeRule.build,
+    "digits": DigitsRule.build,
+    "range": RangeRule.build,
+    "template": TemplateRule.build,
+    "frozen": FrozenRule.build,
 }
-"""(reward, game_over) when a table leaves them out: score rules reward, frozen ends."""
+"""Each kind's builder (the kinds and their keys are the schema's)."""
 
 
 def build_rules(
-    tables: Sequence[Mapping[str, Any]], regions: Mapping[str, Rect], source: str
+    tables: Sequence[Mapping[str, Any]], regions: Mapping[str, Region], source: str
 ) -> list[Rule]:
-    """Rules from ``[[rewards]]`` tables; ``regions`` maps names to (x, y, w, h) in the frame
-    the reader will get; ``source`` is the profile's path, for messages and for resolving
-    relative file names (templates, digit calibrations). Raises RewardConfigError naming
-    ``source: rewards[i].field`` on the first problem."""
+    """Rules from ``[[rewards]]`` tables; ``regions`` in the frame the reader will get;
+    ``source`` is the profile's path, for messages and for resolving relative file names
+    (templates, digit calibrations). Raises ProfileError naming ``source: rewards[i].field``
+    on the first problem."""
+    checker = Checker(source)
     rules = []
     for i, table in enumerate(tables):
-        t = TableReader(
-            dict(table) if isinstance(table, Mapping) else table, f"rewards[{i}]", source
-        )
-        kind = t.choice("kind", tuple(KINDS))
-        region_name = t.string("region")
-        if region_name not in regions:
-            raise t.fail(
-                "region",
-                f"no region named {region_name!r}",
-                f"use one of {', '.join(regions) or '(none)'} or add it under [regions]",
-            )
-        region = tuple(int(v) for v in regions[region_name])
-        if len(region) != 4 or region[2] <= 0 or region[3] <= 0:
-            raise t.fail("region", f"region {region_name!r} is empty: {region}", "give it a size")
-        reward, game_over = DEFAULTS[kind]
+        spec = validate_rule(checker, table, i, regions)
         common = RuleCommon(
-            name=f"rewards[{i}] ({kind} on {region_name})",
-            region_name=region_name,
-            region=region,  # type: ignore[arg-type]
-            reward=float(t.number("reward", reward)),
-            game_over=t.boolean("game_over", game_over),
+            spec.name, spec.region, regions[spec.region], spec.reward, spec.game_over
         )
-        if common.reward == 0 and not common.game_over:
-            raise t.fail(
-                "reward",
-                "the rule neither rewards nor ends the game",
-                "set reward or game_over = true",
-            )
-        rule = KINDS[kind](t, common)
-        t.finish()
-        rules.append(rule)
+        rules.append(BUILDERS[spec.kind](RuleContext(source, spec), common))
     return rules
 
 
-__all__ = ["KINDS", "RewardConfigError", "build_rules"]
+__all__ = ["BUILDERS", "RuleContext", "build_rules"]

@@ -19,9 +19,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from screen_agent.arcade.digits import DigitBox
 from screen_agent.errors import UserError
 from screen_agent.reward.pixels import foreground_mask
+from screen_agent.reward.seven_segment import DigitBox
 
 CHARS = "0123456789-"
 """What a score can be made of."""
@@ -75,7 +75,7 @@ def _similarity(glyph: np.ndarray, template: np.ndarray) -> float:
 
 
 def seven_segment_templates(width: int, height: int, thickness: int) -> dict[str, np.ndarray]:
-    """Templates of every character as Catch draws them (screen_agent/arcade/digits.py)."""
+    """Templates of every character as Catch draws them (screen_agent/reward/seven_segment.py)."""
     box = DigitBox(width, height, thickness)
     out = {}
     for char in CHARS:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from screen_agent.reward.config import TableReader
 from screen_agent.reward.digits import (
     CalibrationReport,
     DigitReader,
@@ -16,7 +16,8 @@ from screen_agent.reward.digits import (
 )
 from screen_agent.reward.events import NOTHING, RewardEvent, Rule, RuleCommon
 
-STYLES = ("seven_segment", "templates")
+if TYPE_CHECKING:
+    from screen_agent.reward.build import RuleContext
 
 
 @dataclass(frozen=True)
@@ -40,32 +41,25 @@ class DigitsRule(Rule):
         self.reset()
 
     @classmethod
-    def from_table(cls, t: TableReader, common: RuleCommon) -> DigitsRule:
-        settle = int(t.number("settle_frames", 2, minimum=1, integer=True))
-        d = t.sub("digits")
-        style = d.choice("style", STYLES)
-        chars = d.number("chars", 0, minimum=1, integer=True) if d.has("chars") else None
-        colour = d.colour("colour") if d.has("colour") else None
-        tolerance = int(d.number("tolerance", 40, minimum=0, maximum=255, integer=True))
-        if style == "seven_segment":
-            width = int(d.number("char_width", minimum=3, integer=True))
-            height = int(d.number("char_height", minimum=5, integer=True))
-            thickness = int(d.number("thickness", minimum=1, integer=True))
-            d.number("gap", 1, minimum=1, integer=True)  # glyphs are found by their own gaps
+    def build(cls, ctx: RuleContext, common: RuleCommon) -> DigitsRule:
+        d = ctx.spec.values["digits"]
+        if d["style"] == "seven_segment":
+            width, height, thickness = d["char_width"], d["char_height"], d["thickness"]
             if 2 * thickness >= width or 3 * thickness >= height:
-                raise d.fail("thickness", "too thick for the character size", "measure it again")
+                raise ctx.fail(
+                    "digits.thickness", "too thick for the character size", "measure it again"
+                )
             templates = seven_segment_templates(width, height, thickness)
         else:
-            path = d.directory / d.string("file")
+            path = ctx.directory / d["file"]
             try:
                 templates = DigitReader.load_templates(path)
             except (OSError, ValueError) as error:
-                raise d.fail(
-                    "file", f"cannot load digit templates: {error}", "calibrate digits again"
+                raise ctx.fail(
+                    "digits.file", f"cannot load digit templates: {error}", "calibrate digits again"
                 ) from None
-        d.finish()
-        reader = DigitReader(templates, Foreground(colour, tolerance), chars)
-        return cls(common, DigitsConfig(settle), reader)
+        reader = DigitReader(templates, Foreground(d["colour"], d["tolerance"]), d["chars"])
+        return cls(common, DigitsConfig(ctx.spec.values["settle_frames"]), reader)
 
     def reset(self) -> None:
         self._value: int | None = None

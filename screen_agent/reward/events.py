@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-Rect = tuple[int, int, int, int]
-"""(x, y, width, height) in pixels of the frame the reader is given."""
+from screen_agent.geometry import Region
 
 
 @dataclass(frozen=True)
@@ -19,10 +18,15 @@ class RewardEvent:
     """Reward for this frame, in the game's score units (0 when nothing happened)."""
     game_over: bool = False
     """True if a game-over rule fired on this frame."""
+    fired: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    """(rule name, its reward) of each rule that fired on this frame (for logs; not part of
+    equality)."""
 
     def __add__(self, other: RewardEvent) -> RewardEvent:
         """Combine two rules' events: rewards add up, any game over ends the episode."""
-        return RewardEvent(self.reward + other.reward, self.game_over or other.game_over)
+        return RewardEvent(
+            self.reward + other.reward, self.game_over or other.game_over, self.fired + other.fired
+        )
 
 
 NOTHING = RewardEvent()
@@ -37,7 +41,7 @@ class RuleCommon:
     """Where the rule came from, for messages and plots, e.g. ``rewards[0] (digits on score)``."""
     region_name: str
     """The region's name in ``[regions]``."""
-    region: Rect
+    region: Region
     """The region's rectangle in the frame."""
     reward: float
     """What the rule gives when it fires (for ``digits``: the factor on the difference)."""
@@ -57,12 +61,13 @@ class Rule(ABC):
 
     def crop(self, frame: np.ndarray) -> np.ndarray:
         """The rule's region of ``frame`` (a view, no copy)."""
-        x, y, w, h = self.common.region
-        return frame[y : y + h, x : x + w]
+        r = self.common.region
+        return frame[r.y : r.bottom, r.x : r.right]
 
     def fire(self, scale: float = 1.0) -> RewardEvent:
         """The event of this rule firing (``scale`` multiplies the reward)."""
-        return RewardEvent(self.common.reward * scale, self.common.game_over)
+        reward = self.common.reward * scale
+        return RewardEvent(reward, self.common.game_over, ((self.name, reward),))
 
     @abstractmethod
     def signal(self, frame: np.ndarray) -> float:

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from screen_agent.errors import UserError
+from screen_agent.geometry import Region
+from screen_agent.profile import GameProfile, ProfileError
 from screen_agent.reward.build import build_rules
-from screen_agent.reward.events import NOTHING, Rect, RewardEvent, Rule
+from screen_agent.reward.events import NOTHING, RewardEvent, Rule
 
 
 class RewardReader:
@@ -32,12 +33,20 @@ class RewardReader:
     def from_tables(
         cls,
         tables: Sequence[Mapping[str, Any]],
-        regions: Mapping[str, Rect],
+        regions: Mapping[str, Region],
         source: str,
         decisions_per_second: float = 15.0,
     ) -> RewardReader:
-        """Build from a profile's ``[[rewards]]`` tables (see :func:`build_rules`)."""
+        """Build from ``[[rewards]]`` tables (see :func:`build_rules`)."""
         return cls(build_rules(tables, regions, source), decisions_per_second)
+
+    @classmethod
+    def for_profile(cls, profile: GameProfile, source: str) -> RewardReader:
+        """The profile's rules, reading frames of the window's client area; ``source`` is the
+        profile's path (relative template and digit files are found next to it)."""
+        return cls.from_tables(
+            profile.rewards, profile.regions, source, profile.decisions_per_second
+        )
 
     def _check(self, frame: np.ndarray) -> None:
         if frame.shape == self._checked_shape:
@@ -48,10 +57,10 @@ class RewardReader:
             )
         height, width = frame.shape[:2]
         for rule in self.rules:
-            x, y, w, h = rule.common.region
-            if x < 0 or y < 0 or x + w > width or y + h > height:
-                raise UserError(
-                    f"{rule.name}: region {rule.common.region_name!r} {(x, y, w, h)} lies outside "
+            r = rule.common.region
+            if not Region(0, 0, width, height).holds(r):
+                raise ProfileError(
+                    f"{rule.name}: region {rule.common.region_name!r} {r.as_tuple()} lies outside "
                     f"the {width}x{height} frame; measure it in the window's client area"
                 )
         self._checked_shape = frame.shape

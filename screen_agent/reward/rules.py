@@ -1,24 +1,25 @@
 """The pixel rules besides digits: score change, range, template and frozen.
 
-Each is built from its ``[[rewards]]`` table by ``from_table`` (the common keys are read by
-``build.py``) and keeps the little state its debounce or edge trigger needs.
+Each is built from its validated ``[[rewards]]`` table by ``build`` (keys and defaults are the
+schema's, :mod:`screen_agent.profile.reward_schema`) and keeps the little state its debounce
+or edge trigger needs. ``trigger``: ``enter`` fires once when the condition has started
+holding (again after it stopped); ``while`` fires on every frame it holds (after settling).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from screen_agent.reward.config import TableReader
 from screen_agent.reward.events import NOTHING, RewardEvent, Rule, RuleCommon
 from screen_agent.reward.pixels import changed_fraction, colour_mask, differs
 
-TRIGGERS = ("enter", "while")
-"""``enter``: fire once when the condition has started holding (again after it stopped);
-``while``: fire on every frame it holds (after settling)."""
+if TYPE_CHECKING:
+    from screen_agent.reward.build import RuleContext
 
 
 class _Edge:
@@ -62,14 +63,9 @@ class ScoreChangeRule(Rule):
         self.reset()
 
     @classmethod
-    def from_table(cls, t: TableReader, common: RuleCommon) -> ScoreChangeRule:
-        return cls(
-            common,
-            ScoreChangeConfig(
-                settle_frames=int(t.number("settle_frames", 2, minimum=1, integer=True)),
-                tolerance=int(t.number("tolerance", 0, minimum=0, maximum=255, integer=True)),
-            ),
-        )
+    def build(cls, ctx: RuleContext, common: RuleCommon) -> ScoreChangeRule:
+        v = ctx.spec.values
+        return cls(common, ScoreChangeConfig(v["settle_frames"], v["tolerance"]))
 
     def reset(self) -> None:
         self._previous: np.ndarray | None = None
@@ -131,22 +127,14 @@ class RangeRule(Rule):
         self.reset()
 
     @classmethod
-    def from_table(cls, t: TableReader, common: RuleCommon) -> RangeRule:
-        trigger = t.choice("trigger", TRIGGERS, "enter")
-        settle = int(t.number("settle_frames", 2, minimum=1, integer=True))
-        if t.has("intensity") == t.has("fraction"):
-            raise t.fail(
-                "fraction",
-                "give exactly one of fraction (with colour) or intensity",
-                "fraction = [min, max] counts a colour; intensity = [min, max] is the mean 0-255",
-            )
-        if t.has("intensity"):
-            low, high = t.interval("intensity", 0, 255)
+    def build(cls, ctx: RuleContext, common: RuleCommon) -> RangeRule:
+        v = ctx.spec.values
+        trigger, settle = v["trigger"], v["settle_frames"]
+        if "intensity" in v:
+            low, high = v["intensity"]
             return cls(common, RangeConfig(low, high, None, trigger=trigger, settle_frames=settle))
-        low, high = t.interval("fraction", 0, 1)
-        colour = t.colour("colour")
-        tolerance = int(t.number("tolerance", 30, minimum=0, maximum=255, integer=True))
-        return cls(common, RangeConfig(low, high, colour, tolerance, trigger, settle))
+        low, high = v["fraction"]
+        return cls(common, RangeConfig(low, high, v["colour"], v["tolerance"], trigger, settle))
 
     def reset(self) -> None:
         self._edge = _Edge(self.config.trigger, self.config.settle_frames)
@@ -209,29 +197,27 @@ class TemplateRule(Rule):
         self.reset()
 
     @classmethod
-    def from_table(cls, t: TableReader, common: RuleCommon) -> TemplateRule:
-        name = t.string("image")
-        path = t.directory / name
+    def build(cls, ctx: RuleContext, common: RuleCommon) -> TemplateRule:
+        v = ctx.spec.values
+        path = ctx.directory / v["image"]
         try:
             image = load_image(path)
         except OSError as error:
-            raise t.fail("image", str(error), "capture the reference again") from None
-        _, _, w, h = common.region
-        if image.shape[0] > h or image.shape[1] > w:
-            raise t.fail(
+            raise ctx.fail("image", str(error), "capture the reference again") from None
+        region = common.region
+        if image.shape[0] > region.height or image.shape[1] > region.width:
+            raise ctx.fail(
                 "image",
                 f"{image.shape[1]}x{image.shape[0]} is larger than region "
-                f"{common.region_name!r} ({w}x{h})",
+                f"{common.region_name!r} ({region.width}x{region.height})",
                 "capture it from within the region",
             )
         if image.reshape(-1, 3).std(axis=0).max() == 0:
-            raise t.fail(
+            raise ctx.fail(
                 "image", "the reference is one flat colour", "capture something with detail"
             )
-        threshold = t.number("threshold", 0.8, minimum=0, maximum=1)
-        trigger = t.choice("trigger", TRIGGERS, "enter")
-        settle = int(t.number("settle_frames", 2, minimum=1, integer=True))
-        return cls(common, TemplateConfig(image, threshold, trigger, settle))
+        config = TemplateConfig(image, v["threshold"], v["trigger"], v["settle_frames"])
+        return cls(common, config)
 
     def reset(self) -> None:
         self._edge = _Edge(self.config.trigger, self.config.settle_frames)
@@ -273,10 +259,9 @@ class FrozenRule(Rule):
         self.reset()
 
     @classmethod
-    def from_table(cls, t: TableReader, common: RuleCommon) -> FrozenRule:
-        seconds = t.number("seconds", above=0)
-        tolerance = int(t.number("tolerance", 0, minimum=0, maximum=255, integer=True))
-        return cls(common, FrozenConfig(float(seconds), tolerance))
+    def build(cls, ctx: RuleContext, common: RuleCommon) -> FrozenRule:
+        v = ctx.spec.values
+        return cls(common, FrozenConfig(float(v["seconds"]), v["tolerance"]))
 
     def reset(self) -> None:
         self._previous: np.ndarray | None = None

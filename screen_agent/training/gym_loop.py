@@ -25,6 +25,9 @@ from screen_agent.agent.replay import ReplayBuffer
 from screen_agent.agent.schedules import LinearSchedule
 from screen_agent.envs.factory import action_names, make_env, newest_frame
 from screen_agent.training.checkpoint import (
+    BEST,
+    CHECKPOINT,
+    REPLAY,
     load_arrays,
     load_checkpoint,
     save_arrays,
@@ -34,9 +37,6 @@ from screen_agent.training.evaluate import EvalResult, evaluate
 from screen_agent.training.metrics import RunLogger
 from screen_agent.training.runtime import configure_torch, keep_freed_memory
 
-CHECKPOINT = "checkpoint.pt"
-BEST = "best.pt"
-REPLAY = "replay.npz"
 TRAIN_LOG_EVERY = 1_000
 """Environment steps between rows of train.csv (and progress bar refreshes)."""
 EVAL_SEED_OFFSET = 1_000_000
@@ -88,11 +88,15 @@ def train(
     resume: bool = False,
     progress: bool = True,
     tensorboard: bool = True,
+    fresh_replay: bool = False,
 ) -> TrainResult:
     """Train a DQN on ``env_id`` for ``config.total_steps`` environment steps.
 
     With ``resume``, continue the run saved in ``run_dir`` (config, networks, optimizer, counters,
-    exploration position, RNG and replay) up to the ``total_steps`` given now.
+    exploration position, RNG and replay) up to the ``total_steps`` given now; exploration keeps
+    the run's own schedule (its decay is not stretched to the new total). ``fresh_replay``
+    resumes with an empty replay. Ctrl+C saves the run (checkpoint and replay) before it
+    raises KeyboardInterrupt.
     """
     run_dir = Path(run_dir)
     started = time.perf_counter()
@@ -118,9 +122,7 @@ def train(
         gamma=config.gamma,
         rng=rng,
     )
-    epsilon = LinearSchedule(
-        config.eps_start, config.eps_end, int(config.eps_fraction * config.total_steps)
-    )
+    exploration_steps = int(config.eps_fraction * config.total_steps)
 
     step, episodes, best_eval = 0, 0, -np.inf
     if resume:
@@ -130,7 +132,11 @@ def train(
         best_eval = float(state["best_eval"])
         rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])
-        if (run_dir / REPLAY).exists():
+        saved = config_from_json(state["config"])
+        exploration_steps = int(
+            state.get("exploration_steps", saved.eps_fraction * saved.total_steps)
+        )
+        if (run_dir / REPLAY).exists() and not fresh_replay:
             # The episode in progress when the run stopped cannot be continued: the next
             # start_episode closes it as truncated, so no n-step return runs into the new one.
             replay.load_state_dict(load_arrays(run_dir / REPLAY))
@@ -139,9 +145,12 @@ def train(
         json.dumps({"env_id": env_id, "seed": seed, **config_to_json(config)}, indent=2)
     )
     logger = RunLogger(run_dir, tensorboard=tensorboard)
+    epsilon = LinearSchedule(config.eps_start, config.eps_end, exploration_steps)
 
     def save(path: Path) -> None:
-        save_run_checkpoint(path, env_id, config, agent, step, episodes, best_eval, rng)
+        save_run_checkpoint(
+            path, env_id, config, agent, step, episodes, best_eval, rng, exploration_steps
+        )
 
     def greedy(observation: np.ndarray) -> int:
         return agent.act(observation, config.eval_epsilon)
@@ -215,6 +224,9 @@ def train(
             if step % config.checkpoint_interval == 0 and step < config.total_steps:
                 _save_all(save, replay, run_dir, config)
         bar.update(step - bar.n)
+    except KeyboardInterrupt:
+        _save_all(save, replay, run_dir, config)  # Ctrl+C keeps what was learnt
+        raise
     finally:
         bar.close()
         logger.close()
@@ -232,9 +244,10 @@ def train(
 
 
 def _save_all(save: Any, replay: ReplayBuffer, run_dir: Path, config: DQNConfig) -> None:
+    """checkpoint.pt first, then replay.npz: a failed replay write keeps the checkpoint."""
+    save(run_dir / CHECKPOINT)
     if config.save_replay:
         save_arrays(run_dir / REPLAY, replay.state_dict())
-    save(run_dir / CHECKPOINT)
 
 
 def save_run_checkpoint(
@@ -246,8 +259,15 @@ def save_run_checkpoint(
     episodes: int,
     best_eval: float,
     rng: np.random.Generator,
+    exploration_steps: int | None = None,
 ) -> None:
-    """Write everything a run needs to resume, but the replay buffer, atomically to ``path``."""
+    """Write everything a run needs to resume, but the replay buffer, atomically to ``path``.
+
+    ``exploration_steps``: the steps over which epsilon decays (default: the config's
+    fraction of its total), kept so a resumed run with a new total explores as before.
+    """
+    if exploration_steps is None:
+        exploration_steps = int(config.eps_fraction * config.total_steps)
     save_checkpoint(
         path,
         {
@@ -259,6 +279,7 @@ def save_run_checkpoint(
             "best_eval": best_eval,
             "rng": rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
+            "exploration_steps": exploration_steps,
         },
     )
 

@@ -39,3 +39,23 @@ def configure_torch(threads: int) -> None:
     """Use ``threads`` intra-op threads (0 keeps torch's default: one per core)."""
     if threads > 0:
         torch.set_num_threads(threads)
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device for ``name``: ``auto`` is CUDA, else Apple's MPS, else the CPU."""
+    from screen_agent.errors import UserError
+
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise UserError(f"unknown device {name!r}; use cpu, cuda, cuda:1, mps or auto") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"--device {name}: this machine has no CUDA GPU; use cpu or auto")
+    return device

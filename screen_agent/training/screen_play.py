@@ -13,13 +13,12 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import torch
 
 from screen_agent.agent.dqn import DQNAgent
 from screen_agent.envs.screen import EnvStopped
-from screen_agent.errors import UserError
+from screen_agent.envs.session import ScreenSession
 from screen_agent.training.checkpoint import load_checkpoint
 from screen_agent.training.control import RunControl
 from screen_agent.training.evaluate import EvalResult
@@ -31,43 +30,35 @@ PAUSE_POLL_S = 0.05
 
 
 def load_screen_agent(
-    checkpoint: Path | str,
-    env: gym.Env,
-    action_names: tuple[str, ...],
-    device: torch.device,
-    seed: int = 0,
+    checkpoint: Path | str, session: ScreenSession, device: torch.device, seed: int = 0
 ) -> DQNAgent:
-    """The agent saved in ``checkpoint``, sized for ``env`` (the stacked screen env).
+    """The agent saved in ``checkpoint``, sized for ``session``'s observations and actions.
 
-    Raises a :class:`UserError` naming the file if it is not a screen-agent checkpoint, and the
-    agent's own error if it was trained with another observation shape or action set.
+    Raises a UserError naming the file if it is not a screen-agent checkpoint, and the agent's
+    own error if it was trained with another observation shape or action set.
     """
     checkpoint = Path(checkpoint)
     state = load_checkpoint(checkpoint)
-    if not isinstance(state, dict) or "agent" not in state or "config" not in state:
-        raise UserError(
-            f"{checkpoint} is not a screen-agent checkpoint; give the checkpoint.pt a run wrote"
-        )
-    space = env.observation_space
+    space = session.observation_space
     agent = DQNAgent(
         space.shape,
         space.dtype,
-        env.action_space.n,
+        session.action_space.n,
         config_from_json(state["config"]),
         device,
         np.random.default_rng(seed),
-        tuple(action_names),
+        session.action_names,
     )
     agent.load_state_dict(state["agent"], source=str(checkpoint))
     return agent
 
 
 class ScreenPlayer(RunControl):
-    """Plays ``env`` with ``agent`` until ``episodes`` end or ``stop()``; ``run()`` blocks.
+    """Plays ``session`` with ``agent`` until ``episodes`` end or ``stop()``; ``run()`` blocks.
 
     Args:
         agent: the trained agent (:func:`load_screen_agent`).
-        env: the stacked screen env (``make_screen_env``); the caller owns it (and closes it).
+        session: the game; the caller owns it (and closes it).
         on_event: called from the playing thread with each episode, statistics and frame event.
         episodes: episodes to play; None plays until ``stop()``.
         epsilon: chance of a random action (0: greedy).
@@ -79,7 +70,7 @@ class ScreenPlayer(RunControl):
     def __init__(
         self,
         agent: DQNAgent,
-        env: gym.Env,
+        session: ScreenSession,
         on_event: Callable[[TrainerEvent], None] | None = None,
         episodes: int | None = None,
         epsilon: float = 0.0,
@@ -87,7 +78,7 @@ class ScreenPlayer(RunControl):
         stats_interval_s: float = 2.0,
         frame_event_every: int = 2,
     ) -> None:
-        super().__init__(env)
+        super().__init__(session)
         self.agent = agent
         self.on_event = on_event or (lambda _event: None)
         self.episodes = episodes
@@ -107,13 +98,13 @@ class ScreenPlayer(RunControl):
         try:
             episode = 0
             while not self._stop.is_set() and (self.episodes is None or episode < self.episodes):
-                obs, info = self.env.reset(seed=self.seed + episode)
+                obs, info = self.session.reset(seed=self.seed + episode)
                 done = False
                 while not done:
                     if not self._wait_while_paused():
                         return EvalResult(returns)
                     action = self.agent.act(obs, self.epsilon)
-                    obs, _reward, terminated, truncated, info = self.env.step(action)
+                    obs, _reward, terminated, truncated, info = self.session.step(action)
                     done = terminated or truncated
                     step += 1
                     if "lateness_s" in info:
@@ -156,15 +147,11 @@ class ScreenPlayer(RunControl):
         while self._paused.is_set():
             if self._stop.wait(PAUSE_POLL_S):
                 return False
-        restart = getattr(self.env.unwrapped, "restart_clock", None)
-        if restart is not None:
-            restart()  # the pause is not lateness
+        self.session.restart_clock()  # the pause is not lateness
         return not self._stop.is_set()
 
     def _release(self) -> None:
-        sink = getattr(self.env.unwrapped, "sink", None)
-        if sink is not None:
-            sink.release_all()
+        self.session.release_keys()
 
     def _name(self, action: int) -> str:
         return self.action_names[action] if action < len(self.action_names) else str(action)

@@ -24,40 +24,16 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event as ProcessEvent
-from pathlib import Path
 from typing import Any
 
 from screen_agent.errors import UserError
-from screen_agent.training.events import PauseEvent, TrainerEvent
+from screen_agent.training.events import TrainerEvent
+from screen_agent.training.jobs import ScreenJob, run_job
 
 STOP_GRACE_S = 20.0
 """How long a stopped child may take to save its run and exit before it gets SIGTERM, seconds."""
 POLL_S = 0.05
 """How often the child checks for stop and pause, and the parent whether the child lives."""
-
-
-@dataclass(frozen=True)
-class ScreenJob:
-    """What the child runs: training on a saved profile, or greedy play with a checkpoint.
-
-    Only plain values, so it crosses to the child as is.
-    """
-
-    profile_path: Path
-    """The saved profile (the child loads and validates it)."""
-    run_dir: Path | None = None
-    """Training: where checkpoints and metrics go."""
-    checkpoint: Path | None = None
-    """Play: the checkpoint to play greedily with (training when None)."""
-    seed: int = 0
-    device: str = "auto"
-    """A torch device name, or ``auto`` (CUDA when available, else the CPU)."""
-    minutes: float | None = None
-    """Training time; None trains until stopped."""
-
-    @property
-    def kind(self) -> str:
-        return "train" if self.checkpoint is None else "play"
 
 
 class WorkerFailed(UserError):
@@ -235,11 +211,11 @@ def describe(error: BaseException) -> str:
     with its type and the end of its traceback."""
     if isinstance(error, UserError | FileNotFoundError):
         return str(error)
-    if type(error).__name__ == "FailSafeException":  # pyautogui's, not imported here
-        return (
-            "stopped by the fail-safe: the mouse was moved to a corner of the screen. "
-            "Every key was released; move the mouse away before starting again."
-        )
+    from screen_agent.training.learner import LearnerFailed
+
+    if isinstance(error, LearnerFailed) and error.__cause__ is not None:
+        detail = "".join(traceback.format_exception(error.__cause__, limit=-6))
+        return f"{error}\n\n{detail}"
     detail = "".join(traceback.format_exception(error, limit=-6))
     return f"{type(error).__name__}: {error}\n\n{detail}"
 
@@ -255,8 +231,9 @@ def _child_main(
     def send(event: TrainerEvent) -> None:
         messages.put(("event", event))
 
+    parent = multiprocessing.parent_process()
     try:
-        run_job(job, send, stop, pause)
+        run_job(job, send, stop, pause, lambda: parent is None or parent.is_alive())
     except KeyboardInterrupt:
         pass  # Ctrl+C in the terminal reaches the child too: a stop, not a failure
     except BaseException as error:
@@ -275,9 +252,9 @@ def _import_learning_stack() -> None:
         "torch",
         "screen_agent.training.screen_loop",
         "screen_agent.training.screen_play",
-        "screen_agent.envs.live",
+        "screen_agent.envs.session",
         "screen_agent.capture.mss_source",
-        "screen_agent.input.keyboard",
+        "screen_agent.desktop.x11",
         "pyautogui",
     ):
         try:
@@ -295,68 +272,3 @@ def _next_job(jobs: Any) -> ScreenJob | None:
         except queue.Empty:
             if parent is not None and not parent.is_alive():
                 return None
-
-
-def run_job(
-    job: ScreenJob,
-    on_event: Callable[[TrainerEvent], None],
-    stop: threading.Event | ProcessEvent,
-    pause: threading.Event | ProcessEvent,
-) -> None:
-    """Open the profile's game, then train or play until done or ``stop`` is set, following
-    ``pause``; the env is closed (every key released) whatever happens."""
-    import torch
-
-    from screen_agent.envs.live import open_live_env
-    from screen_agent.envs.screen import make_screen_env
-    from screen_agent.profile import load_profile
-    from screen_agent.training.screen_loop import ScreenTrainer
-    from screen_agent.training.screen_play import ScreenPlayer, load_screen_agent
-
-    device = torch.device(
-        ("cuda" if torch.cuda.is_available() else "cpu") if job.device == "auto" else job.device
-    )
-    profile = load_profile(job.profile_path)
-    env = make_screen_env(
-        open_live_env(profile, job.profile_path, on_pause=lambda m: on_event(PauseEvent(m)))
-    )
-    try:
-        runner: ScreenTrainer | ScreenPlayer
-        if job.checkpoint is None:
-            run_dir = job.run_dir or Path("runs") / f"{profile.name}-seed{job.seed}"
-            runner = ScreenTrainer(
-                profile, run_dir, device, job.seed, env, on_event=on_event, minutes=job.minutes
-            )
-        else:
-            agent = load_screen_agent(job.checkpoint, env, profile.action_names, device, job.seed)
-            runner = ScreenPlayer(agent, env, on_event, seed=job.seed)
-        finished = threading.Event()
-        watcher = threading.Thread(
-            target=_follow, args=(runner, stop, pause, finished), name="stop/pause", daemon=True
-        )
-        watcher.start()
-        try:
-            runner.run()
-        finally:
-            finished.set()
-            watcher.join()
-    finally:
-        env.close()
-
-
-def _follow(
-    runner: Any,
-    stop: threading.Event | ProcessEvent,
-    pause: threading.Event | ProcessEvent,
-    finished: threading.Event,
-) -> None:
-    """Pass the parent's stop and pause on to ``runner``; stop it if the parent dies."""
-    parent = multiprocessing.parent_process()
-    paused = False
-    while not finished.is_set():
-        if stop.wait(POLL_S) or (parent is not None and not parent.is_alive()):
-            runner.stop()
-            return
-        if pause.is_set() != paused:
-            paused = not paused
-            (runner.pause if paused else runner.resume)()

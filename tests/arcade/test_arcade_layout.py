@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from screen_agent.arcade.catch import CatchConfig
-from screen_agent.arcade.digits import SEGMENTS_OF, DigitBox, decode
 from screen_agent.arcade.layout import CatchLayout, score_text
+from screen_agent.reward.seven_segment import SEGMENTS_OF, DigitBox, decode
 
 
 def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

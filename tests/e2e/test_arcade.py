@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from screen_agent.arcade.catch import CatchConfig
-from screen_agent.arcade.digits import decode
 from screen_agent.arcade.layout import SCORE_CHARS, CatchLayout
+from screen_agent.reward.seven_segment import decode
 
 if TYPE_CHECKING:  # fixtures' types; pytest provides the objects
     from e2e_fixtures import ArcadeLauncher, ArcadeWindow, HelperWindow

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from screen_agent.capture import Frame, FrameSource, MssSource, RecordedSource, crop, record
-from screen_agent.profile import ProfileError, load_profile
+from screen_agent.desktop.tracking import GameWindow
+from screen_agent.geometry import Region
+from screen_agent.profile import GameProfile, ProfileError, load_profile
 
 if TYPE_CHECKING:
     from e2e_fixtures import ArcadeLauncher, XDisplay
@@ -24,6 +26,12 @@ CELL = 40
 """Catch's cell size at the default --scale 4."""
 
 
+def source_for(profile: GameProfile, desktop, region: str | None = "game") -> MssSource:
+    """An MssSource as a session opens it: the window found by its title, then followed."""
+    window = GameWindow(desktop, profile.window.title) if profile.window is not None else None
+    return MssSource(profile, desktop, window, region)
+
+
 def paddle_columns(field: np.ndarray) -> tuple[int, int]:
     """(first, last) cell column of the white paddle in Catch's bottom row."""
     bottom = field[-CELL:]
@@ -33,9 +41,9 @@ def paddle_columns(field: np.ndarray) -> tuple[int, int]:
     return int(xs.min()) // CELL, int(xs.max()) // CELL
 
 
-def test_grabs_the_field(arcade_window: ArcadeLauncher, screen) -> None:
+def test_grabs_the_field(arcade_window: ArcadeLauncher, screen, desktop) -> None:
     window = arcade_window("catch", (40, 40))
-    with MssSource(CATCH) as source:  # found by title
+    with source_for(CATCH, desktop) as source:  # found by title
         assert isinstance(source, FrameSource)
         assert source.screen_region.as_monitor() == {
             "left": 40,
@@ -58,9 +66,11 @@ def test_grabs_the_field(arcade_window: ArcadeLauncher, screen) -> None:
     assert np.array_equal(direct[-CELL:], pixels[-CELL:])
 
 
-def test_follows_a_moving_window(arcade_window: ArcadeLauncher, xvfb_display: XDisplay) -> None:
+def test_follows_a_moving_window(
+    arcade_window: ArcadeLauncher, xvfb_display: XDisplay, desktop
+) -> None:
     window = arcade_window("catch", (40, 40))
-    with MssSource(CATCH, window_id=int(window.window_id)) as source:
+    with source_for(CATCH, desktop) as source:
         assert paddle_columns(source.grab().pixels) == (4, 5)
         xvfb_display.xdotool("windowmove", "--sync", window.window_id, "600", "300")
         deadline = time.monotonic() + 3
@@ -75,25 +85,30 @@ def test_follows_a_moving_window(arcade_window: ArcadeLauncher, xvfb_display: XD
 
 
 def test_wrong_window_size_and_missing_window_are_clear_errors(
-    arcade_window: ArcadeLauncher, xvfb_display: XDisplay
+    arcade_window: ArcadeLauncher, xvfb_display: XDisplay, desktop
 ) -> None:
+    from dataclasses import replace
+
     from screen_agent.errors import UserError
+    from screen_agent.profile import WindowRef
 
     arcade_window("catch", (40, 40), scale=3)  # a 300x420 window; the profile wants 400x560
     with pytest.raises(ProfileError, match="is 300x420, the profile expects 400x560"):
-        MssSource(CATCH)
+        source_for(CATCH, desktop)
     with pytest.raises(UserError, match="no window titled 'nothing like this'"):
-        from dataclasses import replace
+        source_for(replace(CATCH, window=WindowRef("nothing like this")), desktop)
+    # Without a size in the profile, regions that run outside the real window are refused
+    # when the capture opens (they used to fail later with a raw ValueError at reset).
+    unsized = replace(CATCH, window=WindowRef(CATCH.window.title))
+    with pytest.raises(ProfileError, match=r"regions\.game: .*runs outside the window .* 300x420"):
+        source_for(unsized, desktop)
 
-        from screen_agent.profile import WindowRef
 
-        MssSource(replace(CATCH, window=WindowRef("nothing like this")))
-
-
-def test_record_and_replay(arcade_window: ArcadeLauncher, tmp_path: Path) -> None:
+def test_record_and_replay(arcade_window: ArcadeLauncher, tmp_path: Path, desktop) -> None:
     arcade_window("catch", (40, 40))
     out = tmp_path / "rec"
-    count = record(CATCH, 2.0, out)
+    with source_for(CATCH, desktop, region=None) as source:
+        count = record(CATCH, 2.0, out, source)
     assert count == 30  # 2 s at 15 decisions per second
     replay = RecordedSource(out)
     assert len(replay) == 30
@@ -114,13 +129,11 @@ def test_record_and_replay(arcade_window: ArcadeLauncher, tmp_path: Path) -> Non
     assert np.array_equal(again[30].pixels, again[0].pixels) and again[30].time > again[29].time
 
 
-def test_grab_speed_640x480(xvfb_display: XDisplay) -> None:
+def test_grab_speed_640x480(xvfb_display: XDisplay, desktop) -> None:
     from dataclasses import replace
 
-    from screen_agent.profile import Region
-
     profile = replace(CATCH, window=None, regions={"game": Region(0, 0, 640, 480)})
-    with MssSource(profile) as source:
+    with source_for(profile, desktop) as source:
         for _ in range(20):
             source.grab()
         start = time.perf_counter()

@@ -50,10 +50,19 @@ def keycode(x: Any, name: str) -> int:
     return x.keysym_to_keycode(XK.string_to_keysym(name))
 
 
-def sink_for(window: Any, keyboard: Any) -> Any:
+def sink_for(window: Any, keyboard: Any, desktop: Any) -> Any:
+    """The keyboard sink a session opens for the game window (keyboard: pyautogui is bound)."""
+    from screen_agent.desktop.tracking import GameWindow
     from screen_agent.input import KeyboardSink
 
-    return KeyboardSink(CATCH, window_id=int(window.window_id))
+    game = GameWindow(desktop, CATCH.window.title, handle=int(window.window_id))
+    return KeyboardSink(CATCH, desktop, game)
+
+
+def source_for(window: Any, desktop: Any) -> MssSource:
+    from screen_agent.desktop.tracking import GameWindow
+
+    return MssSource(CATCH, desktop, GameWindow(desktop, CATCH.window.title, int(window.window_id)))
 
 
 def paddle_left_column(pixels: np.ndarray) -> int:
@@ -62,17 +71,16 @@ def paddle_left_column(pixels: np.ndarray) -> int:
 
 
 def test_static_key_names_match_pyautogui(keyboard: Any) -> None:
-    from screen_agent.input import KEY_NAMES
+    from screen_agent.keys import KEY_NAMES
 
     assert frozenset(keyboard.KEY_NAMES) == KEY_NAMES
 
 
-def test_held_key_reaches_the_game(arcade_window: ArcadeLauncher, keyboard: Any, x: Any) -> None:
+def test_held_key_reaches_the_game(
+    arcade_window: ArcadeLauncher, keyboard: Any, x: Any, desktop: Any
+) -> None:
     window = arcade_window("catch", (40, 40))
-    with (
-        MssSource(CATCH, window_id=int(window.window_id)) as source,
-        sink_for(window, keyboard) as sink,
-    ):
+    with source_for(window, desktop) as source, sink_for(window, keyboard, desktop) as sink:
         assert paddle_left_column(source.grab().pixels) == 4
         assert sink.apply(RIGHT) is InputStatus.SENT
         assert keycode(x, "Right") in held_keycodes(x)
@@ -86,7 +94,7 @@ def test_held_key_reaches_the_game(arcade_window: ArcadeLauncher, keyboard: Any,
 
 
 def test_no_keys_reach_a_window_that_takes_focus(
-    arcade_window: ArcadeLauncher, keyboard: Any, xvfb_display: XDisplay, x: Any
+    arcade_window: ArcadeLauncher, keyboard: Any, xvfb_display: XDisplay, x: Any, desktop: Any
 ) -> None:
     from Xlib import X
 
@@ -106,7 +114,7 @@ def test_no_keys_reach_a_window_that_takes_focus(
         return [e for e in events if e.type == X.KeyPress]
 
     try:
-        with sink_for(window, keyboard) as sink:
+        with sink_for(window, keyboard, desktop) as sink:
             assert sink.apply(RIGHT) is InputStatus.SENT
             xvfb_display.focus(str(other.id))  # mid-episode, another window takes focus
             for action in (LEFT, RIGHT, 0, LEFT):
@@ -131,10 +139,10 @@ def test_no_keys_reach_a_window_that_takes_focus(
 
 
 def test_key_outside_the_action_set_is_refused(
-    arcade_window: ArcadeLauncher, keyboard: Any, x: Any
+    arcade_window: ArcadeLauncher, keyboard: Any, x: Any, desktop: Any
 ) -> None:
     window = arcade_window("catch", (40, 40))
-    with sink_for(window, keyboard) as sink:
+    with sink_for(window, keyboard, desktop) as sink:
         for keys in (["a"], ["right", "up"], ["enter"]):
             with pytest.raises(KeyNotAllowedError, match="is not in the profile"):
                 sink.hold(keys)
@@ -143,10 +151,10 @@ def test_key_outside_the_action_set_is_refused(
 
 
 def test_exception_in_a_held_action_releases(
-    arcade_window: ArcadeLauncher, keyboard: Any, x: Any
+    arcade_window: ArcadeLauncher, keyboard: Any, x: Any, desktop: Any
 ) -> None:
     window = arcade_window("catch", (40, 40))
-    with pytest.raises(RuntimeError, match="boom"), sink_for(window, keyboard) as sink:
+    with pytest.raises(RuntimeError, match="boom"), sink_for(window, keyboard, desktop) as sink:
         sink.apply(RIGHT)
         assert held_keycodes(x) == [keycode(x, "Right")]
         raise RuntimeError("boom")
@@ -156,6 +164,8 @@ def test_exception_in_a_held_action_releases(
 HOLDER = """
 import atexit, sys, time
 from Xlib.display import Display
+from screen_agent.desktop.tracking import GameWindow
+from screen_agent.desktop.x11 import X11Desktop
 from screen_agent.input.keyboard import KeyboardSink
 from screen_agent.profile import load_profile
 
@@ -170,7 +180,9 @@ def report():
 atexit.register(report)
 
 mode, window_id = sys.argv[1], int(sys.argv[2])
-sink = KeyboardSink(load_profile(sys.argv[3]), window_id=window_id)
+profile = load_profile(sys.argv[3])
+desktop = X11Desktop()
+sink = KeyboardSink(profile, desktop, GameWindow(desktop, profile.window.title, window_id))
 if mode == "with":
     with sink:
         sink.apply(2)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+from stall_meter import StallMeter  # tests/gui/, this script's folder
 
 from screen_agent.gui.app import MainWindow
-from screen_agent.gui.worker import StallMeter
 
 
 class RecordingStallMeter(StallMeter):
@@ -137,11 +137,11 @@ def main() -> int:
             steady.start()
 
     training.frame_changed.connect(first_frame)
-    window.controller.finished.connect(lambda: say("finished", state=training.state))
+    window.controller.ended.connect(lambda: say("finished", state=training.state))
 
     editor = window.actions_editor
     editor.runner.progress.connect(lambda message: say("probe_progress", message=message))
-    editor.runner.failed.connect(lambda message: say("probe_failed", message=message))
+    editor.runner.errored.connect(lambda message: say("probe_failed", message=message))
     editor.runner.finished.connect(
         lambda reports: say(
             "probed",

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from screen_agent.profile import Region, WindowRef, load_profile
+from screen_agent.geometry import Region
+from screen_agent.profile import WindowRef, load_profile
 
 DRIVER = Path(__file__).with_name("e2e_driver.py")
 DOCS = Path(__file__).parents[2] / "docs" / "images"
@@ -198,6 +199,10 @@ def test_pick_regions_record_actions_save_and_train_from_the_cli(
             "gui-reward-debugger.png",
             tmp_path,
         )
+        # Training needs a reward rule: the profile is saved again with the one added above.
+        gui.send(f"save {path}")
+        assert gui.expect("saved")["ok"]
+        assert [rule["kind"] for rule in load_profile(path).rewards] == ["score_change"]
     finally:
         gui.close()
     assert gui.process.returncode == 0

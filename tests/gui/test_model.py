@@ -5,13 +5,26 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from screen_agent.gui.geometry import Rect, ScreenMapper, match_monitors, normalised
+from screen_agent.desktop import Window
+from screen_agent.geometry import Region
+from screen_agent.gui.geometry import ScreenMapper, match_monitors, window_at
 from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel
-from screen_agent.profile import ProfileError, Region, WindowRef, load_profile
+from screen_agent.profile import (
+    Launch,
+    ProfileError,
+    Restart,
+    Step,
+    WindowRef,
+    dumps_profile,
+    load_profile,
+    profile_to_dict,
+)
 from screen_agent.training.events import EpisodeEvent, FrameEvent, PauseEvent, StatsEvent
 
 
@@ -50,6 +63,54 @@ def test_profile_model_edits_save_and_load(tmp_path):
     again = ProfileModel()
     again.load(path)
     assert again.to_profile() == loaded.__class__(**{**loaded.__dict__})
+
+
+CATCH = load_profile(Path(__file__).resolve().parents[2] / "calibration" / "arcade-catch.toml")
+
+
+def test_model_keeps_every_field_through_load_and_save(tmp_path):
+    """Restart sequences, launch and allow_system_keys come back unchanged, and the document
+    is the core's own (profile_to_dict), not a copy of it."""
+    profile = replace(
+        CATCH,
+        restart=Restart(
+            (Step(("space",), None, 300), Step((), (200, 300), 0), Step(("enter",), None, 800))
+        ),
+        launch=Launch(("screen-agent", "arcade", "catch"), {"SPEED": "2"}, 20.0, (10, 20)),
+        allow_system_keys=True,
+    )
+    path = tmp_path / "catch.toml"
+    path.write_text(dumps_profile(profile))
+    model = ProfileModel()
+    model.load(path)
+    assert model.to_document() == profile_to_dict(profile)
+    assert not model.simple_restart
+    with pytest.raises(ValueError, match="sequence"):
+        model.set_restart(["space"], 500)  # the simple editor must not drop the other steps
+    model.set_name("catch-2")
+    model.save()
+    again = load_profile(path)
+    assert again.restart == profile.restart and again.launch == profile.launch
+    assert again.allow_system_keys and again.name == "catch-2"
+
+
+def test_simple_restart_edits_and_comments_survive_a_save(tmp_path):
+    path = tmp_path / "catch.toml"
+    text = dumps_profile(CATCH)
+    path.write_text(
+        "# Catch, calibrated by hand\n" + text.replace("key_hold_ms", "# hold\nkey_hold_ms")
+    )
+    model = ProfileModel()
+    model.load(path)
+    assert model.simple_restart
+    model.set_restart(["space", "enter"], 700)
+    assert model.restart == Restart((Step(("space", "enter"), None, 700),))
+    model.save()
+    assert load_profile(path).restart == model.restart
+    saved = path.read_text()
+    assert saved.startswith("# Catch, calibrated by hand") and "# hold" in saved
+    model.set_restart([], 0)  # nothing: the game restarts by itself
+    assert model.restart == Restart() and "restart" not in model.to_document()
 
 
 def test_training_model_curves_and_state():
@@ -120,15 +181,32 @@ def test_reward_debugger_model_signals_and_firings(tmp_path):
 
 def test_screen_mapper_mixed_device_pixel_ratios():
     # A 1920x1080 monitor at DPR 1, and right of it a 3840x2160 one at DPR 2 (1920x1080 logical).
-    monitors = [
-        {"left": 0, "top": 0, "width": 5760, "height": 2160},
-        {"left": 0, "top": 0, "width": 1920, "height": 1080},
-        {"left": 1920, "top": 0, "width": 3840, "height": 2160},
-    ]
-    screens = [(Rect(0, 0, 1920, 1080), 1.0), (Rect(1920, 0, 1920, 1080), 2.0)]
+    monitors = [Region(0, 0, 1920, 1080), Region(1920, 0, 3840, 2160)]
+    screens = [(Region(0, 0, 1920, 1080), 1.0), (Region(1920, 0, 1920, 1080), 2.0)]
     mapper = ScreenMapper(match_monitors(screens, monitors))
     assert mapper.to_physical(100, 50) == (100, 50)
     assert mapper.to_physical(1920 + 100, 50) == (1920 + 200, 100)
     assert mapper.to_logical(1920 + 200, 100) == (2020, 50)
     assert mapper.physical_bounds == Region(0, 0, 5760, 2160)
-    assert normalised(10, 20, 5, 2) == Region(5, 2, 5, 18)
+    assert mapper.logical_bounds == Region(0, 0, 3840, 1080)
+
+
+class StackedDesktop:
+    """Just the window list of a desktop (bottom-most first), as ``window_at`` reads it."""
+
+    def __init__(self, windows: list[Window]) -> None:
+        self._windows = windows
+
+    def windows(self) -> list[Window]:
+        return list(self._windows)
+
+
+def test_window_at_takes_the_topmost_window_under_the_point_but_not_our_own():
+    game = Window(1, "game", Region(100, 100, 400, 300))
+    dialog = Window(2, "dialog", Region(300, 200, 100, 100))
+    overlay = Window(3, "screen-agent: pick regions", Region(0, 0, 1600, 1000))
+    desktop = StackedDesktop([game, dialog, overlay])
+    assert window_at(desktop, 150, 150, exclude={3}) == game
+    assert window_at(desktop, 350, 250, exclude={3}) == dialog  # on top of the game
+    assert window_at(desktop, 350, 250) == overlay
+    assert window_at(desktop, 50, 50, exclude={3}) is None  # the desktop itself

@@ -13,14 +13,17 @@ import torch
 from PySide6.QtWidgets import QFileDialog
 
 from screen_agent.capture.frame import Frame
-from screen_agent.envs.live import reward_reader
-from screen_agent.envs.screen import ScreenEnv, make_screen_env
-from screen_agent.gui.actions_editor import ActionsEditor, ProbeCancelled
+from screen_agent.envs.screen import ScreenEnv
+from screen_agent.envs.session import make_session
+from screen_agent.geometry import Region
+from screen_agent.gui.actions_editor import ActionsEditor
 from screen_agent.gui.app import MainWindow
+from screen_agent.gui.background import TaskCancelled
 from screen_agent.gui.model import ProfileModel
 from screen_agent.input.sink import InputStatus, RecordingSink
 from screen_agent.probe import NO_EFFECT, ProbeSettings, format_report, probe
-from screen_agent.profile import Region, WindowRef
+from screen_agent.profile import WindowRef
+from screen_agent.reward import RewardReader
 from screen_agent.training.screen_play import ScreenPlayer, load_screen_agent
 
 
@@ -57,12 +60,13 @@ class ScriptedScreen:
     def close(self) -> None: ...
 
 
-def screen_env(model: ProfileModel) -> tuple:
+def screen_session(model: ProfileModel) -> tuple:
+    """The model's game as a session over the scripted screen and a recording sink."""
     profile = model.to_profile()
     sink = RecordingSink(profile)
     source = ScriptedScreen(sink)
-    env = ScreenEnv(profile, source, sink, reward_reader(profile, model.path), realtime=False)
-    return make_screen_env(env), sink
+    reader = RewardReader.for_profile(profile, str(model.path))
+    return make_session(ScreenEnv(profile, source, sink, reader, realtime=False)), sink
 
 
 def write_checkpoint(env, names, path) -> None:
@@ -83,17 +87,17 @@ def write_checkpoint(env, names, path) -> None:
 def playing(qtbot, tmp_path):
     """A main window whose player plays the scripted screen with a real checkpoint."""
     model = catch_model(tmp_path)
-    env, sink = screen_env(model)
+    session, sink = screen_session(model)
     names = model.to_profile().action_names
     checkpoint = tmp_path / "checkpoint.pt"
-    write_checkpoint(env, names, checkpoint)
+    write_checkpoint(session, names, checkpoint)
 
     def player_factory(_model, path):
         # The app runs play in a child process on the live game; here the same player runs in
-        # the controller's thread on the scripted screen.
+        # the controller's background task on the scripted screen.
         def factory(on_event):
-            agent = load_screen_agent(path, env, names, torch.device("cpu"))
-            return ScreenPlayer(agent, env, on_event)
+            agent = load_screen_agent(path, session, torch.device("cpu"))
+            return ScreenPlayer(agent, session, on_event)
 
         return factory
 
@@ -182,13 +186,13 @@ def test_probe_runs_in_a_worker_and_flags_actions_without_effect(qtbot, tmp_path
         calls.append(threading.current_thread())
         profile = m.to_profile()
 
-        def job(cancel, progress):
+        def job(control):
             calls.append(threading.current_thread())
             sink = RecordingSink(profile)
             settings = ProbeSettings(
                 trials=4, hold_s=0.08, settle_s=0.02, settle_jitter_s=0.02, min_pixels=60
             )
-            return probe(profile, ScriptedScreen(sink), sink, settings, progress)
+            return probe(profile, ScriptedScreen(sink), sink, settings, control.progress)
 
         return job
 
@@ -231,11 +235,11 @@ def test_probe_shows_given_reports_errors_and_cancels(qtbot, tmp_path):
     assert "no game region" in editor.status.text() and not editor.runner.running
 
     def waits(_m):
-        def job(cancel, progress):
-            progress("Click the game window…")
-            while not cancel.wait(0.01):
+        def job(control):
+            control.progress("Click the game window…")
+            while not control.wait(0.01):
                 pass
-            raise ProbeCancelled
+            raise TaskCancelled
 
         return job
 
@@ -246,6 +250,11 @@ def test_probe_shows_given_reports_errors_and_cancels(qtbot, tmp_path):
     qtbot.waitUntil(lambda: editor.status.text() == "Probe cancelled.", timeout=3000)
     assert not editor.runner.running and editor.test_button.text() == "Test…"
 
-    editor.probe = lambda _m: lambda cancel, progress: 1 / 0
+    editor.probe = lambda _m: lambda control: 1 / 0
     editor.test_button.click()
     qtbot.waitUntil(lambda: "ZeroDivisionError" in editor.status.text(), timeout=3000)
+    assert editor.probe_error is not None and "Traceback" in editor.probe_error
+    box = editor.error_box  # the failure is not only in the status line: a dialog says it
+    assert box is not None and box.isVisible() and box.windowTitle() == "The input probe failed"
+    assert box.text() == "ZeroDivisionError: division by zero"
+    assert not editor.runner.running and editor.test_button.text() == "Test…"

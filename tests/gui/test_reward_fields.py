@@ -3,6 +3,7 @@ the model and look at the widgets; then edit in the widgets and look at the mode
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -11,19 +12,25 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
+from screen_agent.geometry import Region
 from screen_agent.gui.model import ProfileModel
-from screen_agent.gui.reward_editor import KIND_KEYS, RewardEditor
+from screen_agent.gui.reward_editor import RewardEditor, kind_keys
 from screen_agent.gui.reward_fields import (
+    MISSING,
+    UNSET_TEXT,
+    BoolField,
     ChoiceField,
     ColourField,
     FloatField,
     IntField,
     PairField,
+    StringField,
     TomlField,
+    format_value,
     toml_value,
 )
-from screen_agent.profile import Region, WindowRef
-from screen_agent.reward.rules import TRIGGERS
+from screen_agent.profile import WindowRef
+from screen_agent.profile.reward_schema import KINDS, REQUIRED, TRIGGER, Key, TableSchema
 
 CATCH = Path(__file__).resolve().parents[2] / "calibration" / "arcade-catch.toml"
 
@@ -83,14 +90,14 @@ def test_every_key_has_a_typed_widget(editor):
         "intensity": PairField,
         "trigger": ChoiceField,
         "digits": TomlField,
-        "image": TomlField,
+        "image": StringField,
     }
-    for kind, keys in KIND_KEYS.items():
+    for kind, keys in kind_keys().items():
         assert tuple(editor.fields[kind]) == keys
         for key, field in editor.fields[kind].items():
             assert isinstance(field, kinds[key]), (kind, key)
     trigger = editor.fields["range"]["trigger"].combo
-    assert [trigger.itemData(i) for i in range(trigger.count())] == list(TRIGGERS)
+    assert [trigger.itemData(i) for i in range(trigger.count())] == list(TRIGGER.choices)
     assert isinstance(editor.fields["score_change"]["settle_frames"].spin, QSpinBox)
     assert isinstance(editor.fields["template"]["threshold"].spin, QDoubleSpinBox)
     assert editor.fields["frozen"]["tolerance"].spin.maximum() == 255
@@ -113,7 +120,7 @@ def test_loading_a_profile_fills_the_widgets(editor):
     assert all(field.warning.isHidden() for field in fields.values())
     editor.rules.setCurrentRow(kinds.index("digits"))
     digits = editor.params["digits"]
-    assert digits.edit.text().startswith('{ style = "seven_segment", ')  # one inline table
+    assert digits.edit.text().startswith('{style = "seven_segment", ')  # one inline table
     assert toml_value(digits.edit.text()) == editor.model.rewards[kinds.index("digits")]["digits"]
     assert digits.warning.isHidden()
     changes = []
@@ -176,13 +183,13 @@ def test_range_switches_between_colour_and_intensity(editor):
     fields = editor.params
     fields["intensity"].enabled.click()  # widget -> model: intensity replaces the colour keys
     table = editor.model.rewards[index]
-    assert table["intensity"] == [200, 255]
+    assert table["intensity"] == [200, 255]  # the schema's example
     assert not {"fraction", "colour", "tolerance"} & set(table)
     assert not fields["colour"].isEnabled() and not fields["tolerance"].isEnabled()
     assert not fields["fraction"].enabled.isChecked()
     assert "all valid" in editor.status.text()
-    fields["intensity"].low.setValue(40)
-    assert editor.model.rewards[index]["intensity"] == [40, 255]
+    fields["intensity"].low.setValue(200)
+    assert editor.model.rewards[index]["intensity"] == [200, 255]
 
     fields["fraction"].enabled.click()  # and back: the colour shown before comes back
     table = editor.model.rewards[index]
@@ -281,7 +288,7 @@ def test_toml_fields_for_digits_and_image(qtbot, editor, tmp_path):
     frame[279:365, 56:345] = np.random.default_rng(1).integers(0, 255, (86, 289, 3))
     editor.set_frame(frame)
     name = editor.capture_template()
-    assert editor.params["image"].edit.text() == f'"{name}"'  # model -> widget
+    assert editor.params["image"].edit.text() == name  # model -> widget
     assert (tmp_path / name).exists() and "Captured 289x86" in editor.status.text()
     editor.params["threshold"].spin.setValue(0.9)
     assert "2 rule(s), all valid" in editor.status.text()
@@ -295,3 +302,103 @@ def test_kind_change_shows_that_kinds_fields(editor):
     assert editor.params["seconds"].spin.value() == 5.0
     editor.model.remove_rule(index)
     assert shown(editor) is None
+
+
+def _schema_keys():
+    return [(kind, spec) for kind, k in KINDS.items() for spec in k.schema.all_keys()]
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec"), _schema_keys(), ids=[f"{k}.{s.name}" for k, s in _schema_keys()]
+)
+def test_every_schema_key_gets_a_widget_with_its_bounds_and_default(editor, kind, spec):
+    """The schema is the only place a key is described: each key of each kind has a field
+    with the schema's label, tip, bounds, unit and default, so a key added there appears in
+    the editor with no change to the app."""
+    field = editor.fields[kind][spec.name]
+    assert field.key == spec.name
+    assert spec.tip in field.tip
+    label = field.label_widget().text()
+    assert label == spec.label
+    has_default = spec.default is not REQUIRED and spec.default is not None
+    field.show_value(MISSING)  # what a table without the key shows
+    if spec.type in ("int", "float"):
+        spin = field.spin
+        low = spec.minimum if spec.minimum is not None else spec.above + 10.0**-spec.decimals
+        assert field.bounds == pytest.approx((low, spec.maximum))
+        assert spin.maximum() == pytest.approx(spec.maximum)
+        assert spin.singleStep() == pytest.approx(spec.step)
+        if spec.type == "float":
+            assert spin.decimals() == spec.decimals
+        assert spin.suffix() == (f" {spec.unit}" if spec.unit else "")
+        if has_default:
+            assert spin.minimum() == pytest.approx(low)
+            assert field.current() == pytest.approx(spec.default)
+        else:
+            assert spin.minimum() < low and spin.text() == UNSET_TEXT
+            assert field.current() is None
+    elif spec.type == "choice":
+        combo = field.combo
+        assert [combo.itemData(i) for i in range(combo.count())] == list(spec.choices)
+        assert [
+            combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())
+        ] == list(spec.choices.values())
+        assert field.current() == (spec.default if has_default else next(iter(spec.choices)))
+    elif spec.type == "interval":
+        for spin in (field.low, field.high):
+            assert (spin.minimum(), spin.maximum()) == spec.span
+            assert spin.decimals() == spec.decimals
+            assert spin.singleStep() == pytest.approx(spec.step)
+    elif spec.type == "colour":
+        assert isinstance(field, ColourField) and field.current() is None  # not set
+    elif spec.type == "bool":
+        assert isinstance(field, BoolField) and field.current() is bool(spec.default)
+    elif spec.type == "string":
+        assert isinstance(field, StringField) and field.current() is None
+    else:
+        assert isinstance(field, TomlField) and field.current() is None
+        assert field.edit.placeholderText() == spec.example
+
+
+def test_new_rules_are_the_schemas(editor):
+    for kind in KINDS:
+        index = editor.add_rule(kind)
+        table = editor.model.rewards[index]
+        assert {k: v for k, v in table.items() if k not in ("kind", "region")} == dict(
+            KINDS[kind].new_rule
+        )
+        # Usable at once, except those that need a file captured first.
+        assert "all valid" in editor.status.text() or kind in ("digits", "template"), kind
+        editor.model.remove_rule(index)
+
+
+def test_values_are_written_as_toml_by_tomlkit():
+    for value in (2, 0.05, 'a "quoted" name', [1, 2, 3], {"style": "templates", "file": "d.npz"}):
+        assert toml_value(format_value(value)) == value
+    assert format_value({"a": {"b": [1, 2]}}) == "{a = {b = [1, 2]}}"
+
+
+def test_a_key_added_to_the_schema_appears_with_no_change_to_the_app(qtbot, tmp_path, monkeypatch):
+    frozen = KINDS["frozen"]
+    extra = Key(
+        "min_change",
+        "float",
+        "Least change",
+        "share (0-1) of the region's pixels that must change to count as motion",
+        0.01,
+        minimum=0,
+        maximum=1,
+        step=0.005,
+        decimals=3,
+    )
+    schema = TableSchema((*frozen.schema.keys, extra))
+    monkeypatch.setitem(KINDS, "frozen", dataclasses.replace(frozen, schema=schema))
+    editor = RewardEditor(banner_model(tmp_path))
+    qtbot.addWidget(editor)
+    index = add(editor, {"kind": "frozen", "region": "game", "seconds": 5.0})
+    field = editor.params["min_change"]
+    assert isinstance(field, FloatField) and field.label.text() == "Least change"
+    assert (field.spin.minimum(), field.spin.maximum(), field.spin.decimals()) == (0, 1, 3)
+    assert field.current() == 0.01  # absent: the schema's default
+    field.spin.setValue(0.25)
+    assert editor.model.rewards[index]["min_change"] == 0.25

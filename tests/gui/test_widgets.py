@@ -10,18 +10,23 @@ import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QMessageBox
+from stall_meter import StallMeter
 
+from screen_agent.desktop import Monitor, Window, WindowClosedError, WindowNotFoundError
+from screen_agent.errors import UserError
+from screen_agent.geometry import Region
 from screen_agent.gui.actions_editor import ActionsEditor
 from screen_agent.gui.app import MainWindow
-from screen_agent.gui.geometry import Rect, ScreenMapper, ScreenPatch
+from screen_agent.gui.background import BackgroundTask
+from screen_agent.gui.controller import TrainingController
+from screen_agent.gui.geometry import ScreenMapper, ScreenPatch
 from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel
-from screen_agent.gui.preview import AreaFrame, LiveView
-from screen_agent.gui.region_picker import PickResult, RegionPicker
+from screen_agent.gui.preview import AreaFrame, AreaGrabber, LiveView
+from screen_agent.gui.region_picker import WINDOW_COLOUR, PickResult, RegionPicker
 from screen_agent.gui.reward_debugger import RewardDebugger
 from screen_agent.gui.reward_editor import RewardEditor
 from screen_agent.gui.training_view import TrainingView
-from screen_agent.gui.worker import StallMeter, TrainingController
-from screen_agent.profile import Region, WindowRef
+from screen_agent.profile import WindowRef
 from screen_agent.training.events import EpisodeEvent, FrameEvent, StatsEvent
 
 STALL_LIMIT_MS = 250
@@ -98,7 +103,7 @@ def test_actions_editor_shows_the_model_and_records_keys(qtbot):
     editor.hold.setValue(80)
     assert model.key_hold_ms == 80
     probed = []
-    editor.probe = lambda m: (probed.append(m), lambda cancel, progress: [])[1]
+    editor.probe = lambda m: (probed.append(m), lambda control: [])[1]
     editor.test_button.click()
     assert probed == [model]
 
@@ -202,7 +207,9 @@ def picker(qtbot, scale: float = 1.0, **kwargs) -> RegionPicker:
     shot = np.random.default_rng(1).integers(
         0, 255, (int(h * scale), int(w * scale), 3), dtype=np.uint8
     )
-    mapper = ScreenMapper([ScreenPatch(Rect(0, 0, w, h), Rect(0, 0, w * scale, h * scale))])
+    mapper = ScreenMapper(
+        [ScreenPatch(Region(0, 0, w, h), Region(0, 0, int(w * scale), int(h * scale)))]
+    )
     widget = RegionPicker(shot, mapper, **kwargs)
     qtbot.addWidget(widget)
     widget.show()
@@ -238,9 +245,7 @@ def test_region_picker_drag_nudge_resize_and_finish(qtbot):
 
 
 def test_region_picker_maps_hidpi_and_window_relative(qtbot):
-    from screen_agent.gui.geometry import PickedWindow
-
-    found = PickedWindow(42, "game", Region(20, 40, 600, 400))
+    found = Window(42, "game", Region(20, 40, 600, 400))
     widget = picker(qtbot, scale=2.0, window_finder=lambda x, y: found, steps=("game",))
     results = []
     widget.picked.connect(results.append)
@@ -249,7 +254,13 @@ def test_region_picker_maps_hidpi_and_window_relative(qtbot):
     assert widget.window is found
     drag(widget, (20, 30), (120, 130))  # logical; physical is twice that
     assert widget.regions["game"] == Region(40, 60, 200, 200)
-    assert "window (20, 20)" in widget.grab().toImage().text() or True
+    # The label gives the region's place in the window, and the window's outline is drawn
+    # (dashed) where its client area is: physical (20, 40) is logical (10, 20) at scale 2.
+    assert widget.region_label("game", widget.regions["game"]).endswith("window (20, 20)")
+    image = widget.grab().toImage()
+    outline = WINDOW_COLOUR.rgb()
+    on_edge = sum(image.pixel(x, y) == outline for x in (9, 10, 11) for y in range(20, 220))
+    assert on_edge > 50, on_edge
     qtbot.keyClick(widget, Qt.Key.Key_Return)
     assert results == [PickResult({"game": Region(20, 20, 200, 200)}, WindowRef("game", 600, 400))]
 
@@ -348,10 +359,184 @@ def test_training_controller_pause_resume_stop(qtbot):
     model = TrainingModel()
     controller = TrainingController(model)
     controller.start(lambda on_event: ScriptedTrainer(on_event, episodes=1))
-    qtbot.waitUntil(lambda: controller._trainer() is not None, timeout=3000)
+    qtbot.waitUntil(lambda: controller.trainer is not None, timeout=3000)
     controller.pause()
     assert model.state == "paused"
     controller.resume()
     assert model.state == "running"
     assert controller.shutdown(5)
     assert model.state == "finished"
+
+
+# --- background work: the errored path --------------------------------------------------------
+def test_background_task_delivers_progress_result_error_and_cancel_in_the_gui_thread(qtbot):
+    task = BackgroundTask("test")
+    seen = []
+    task.progress.connect(lambda value: seen.append((value, threading.current_thread())))
+
+    def count(control):
+        for i in range(3):
+            control.progress(i)
+        return "done"
+
+    with qtbot.waitSignal(task.finished, timeout=3000) as finished:
+        task.start(count)
+    assert finished.args == ["done"] and not task.running
+    assert [v for v, _ in seen] == [0, 1, 2]
+    assert all(t is threading.main_thread() for _, t in seen)
+
+    with qtbot.waitSignal(task.errored, timeout=3000) as errored:
+        task.start(lambda control: 1 / 0)
+    assert errored.args[0].startswith("ZeroDivisionError: division by zero")
+
+    def waits(control):
+        while not control.wait(0.01):
+            pass
+        control.raise_if_cancelled()
+
+    stopped = []
+    task.start(lambda control: (control.on_cancel(lambda: stopped.append(1)), waits(control)))
+    with qtbot.waitSignal(task.cancelled, timeout=3000):
+        task.cancel()
+    assert stopped == [1] and not task.running
+
+
+def learner_failure_from_the_child() -> str:
+    """The message a training child sends when its learner crashed (as WorkerProcess raises
+    it in the app: WorkerFailed carrying worker_process.describe(LearnerFailed))."""
+    from screen_agent.training.learner import LearnerFailed
+    from screen_agent.training.worker_process import describe
+
+    try:
+        try:
+            raise RuntimeError("CUDA error: out of memory")
+        except RuntimeError as cause:
+            raise LearnerFailed(
+                "the learner stopped with an error: RuntimeError: CUDA error: out of memory; "
+                "the run was saved"
+            ) from cause
+    except LearnerFailed as error:
+        return describe(error)
+
+
+def test_a_failing_run_ends_errored_with_a_dialog_and_the_failed_state(
+    qtbot, tmp_path, monkeypatch
+):
+    """A run that raises (here the child's WorkerFailed carrying the learner's failure) takes
+    the errored path: the model ends "failed" with the message and a dialog says it."""
+    from screen_agent.training.worker_process import WorkerFailed
+
+    opened = []
+    open_dialog = QMessageBox.open
+    monkeypatch.setattr(
+        QMessageBox, "open", lambda box: (opened.append(box.windowTitle()), open_dialog(box))
+    )
+    message = learner_failure_from_the_child()
+
+    class FailingWorker(ScriptedTrainer):
+        def run(self) -> None:
+            self.on_event(EpisodeEvent(step=10, episode=1, ret=1.0, length=10))
+            raise WorkerFailed(message)
+
+    window = MainWindow(
+        saved_catch_model(tmp_path),
+        live=False,
+        trainer_factory=lambda on_event: FailingWorker(on_event),
+    )
+    qtbot.addWidget(window)
+    states = []
+    window.training.state_changed.connect(states.append)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.training.state == "failed", timeout=5000)
+    assert states == ["running", "failed"]
+    assert window.training.error == message and window.training.episodes == 1
+    assert opened == ["Training failed"]
+    box = window.error_box
+    assert box is not None and box.isVisible()
+    assert box.text().startswith("the learner stopped with an error")
+    assert "CUDA error: out of memory" in box.detailedText()  # the child's traceback
+    qtbot.waitUntil(window.start_action.isEnabled, timeout=3000)
+
+
+def test_a_factory_error_is_not_swallowed(qtbot, tmp_path):
+    """The run's factory runs off the GUI thread too; its error ends the same way."""
+
+    def factory(on_event):
+        raise UserError("save the profile first: training reads it from its file")
+
+    window = MainWindow(saved_catch_model(tmp_path), live=False, trainer_factory=factory)
+    qtbot.addWidget(window)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.training.state == "failed", timeout=5000)
+    assert window.error_box is not None and window.error_box.isVisible()
+    assert window.error_box.text() == "save the profile first: training reads it from its file"
+
+
+# --- the live view's grabs: every failure is one plain line -------------------------------------
+class OneWindowDesktop:
+    """A desktop with at most one window (``window``: None once it is closed)."""
+
+    def __init__(self, window: Window | None) -> None:
+        self.win = window
+
+    def find_window(self, title: str) -> Window:
+        if self.win is None or self.win.title != title:
+            raise WindowNotFoundError(f"no window titled {title!r} is open; start the game")
+        return self.win
+
+    def window(self, handle: int) -> Window:
+        if self.win is None or self.win.handle != handle:
+            raise WindowClosedError(f"the window {handle:#x} was closed")
+        return self.win
+
+    def monitors(self) -> list[Monitor]:
+        return [Monitor(Region(0, 0, 1600, 1000), 1.0, True)]
+
+
+class FakeScreen:
+    """An ``mss.MSS`` stand-in: one 1600x1000 monitor; grabs fail like XGetImage's."""
+
+    monitors = ({"left": 0, "top": 0, "width": 1600, "height": 1000},) * 2
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+
+    def grab(self, monitor):
+        import mss.exception
+
+        if self.fail:
+            raise mss.exception.ScreenShotError(
+                "XGetImage() failed\n<Xlib.error.BadMatch: code = 8, resource_id = 1234>"
+            )
+
+        class Shot:
+            width, height = monitor["width"], monitor["height"]
+            raw = bytes(4 * monitor["width"] * monitor["height"])
+
+        return Shot()
+
+    def close(self) -> None: ...
+
+
+def test_a_failed_grab_says_why_in_one_line():
+    model = catch_model()
+    desktop = OneWindowDesktop(Window(7, "screen-agent arcade: catch", Region(100, 40, 400, 560)))
+    grabber = AreaGrabber(desktop, screen=FakeScreen())
+    frame = grabber.grab(model)
+    assert frame is not None and frame.pixels.shape == (560, 400, 3) and grabber.error is None
+    desktop.win = Window(7, "screen-agent arcade: catch", Region(1400, 40, 400, 560))
+    grabber = AreaGrabber(desktop, screen=FakeScreen())  # partly off the 1600-pixel screen
+    assert grabber.grab(model) is None
+    assert grabber.error == (
+        "the window 'screen-agent arcade: catch' lies partly off the screen: "
+        "move it wholly onto one monitor"
+    )
+    desktop.win = Window(7, "screen-agent arcade: catch", Region(100, 40, 400, 560))
+    grabber = AreaGrabber(desktop, screen=FakeScreen(fail=True))  # the X server refuses
+    assert grabber.grab(model) is None
+    assert "\n" not in grabber.error and "Xlib" not in grabber.error
+    assert grabber.error.startswith("cannot grab the screen there")
+    desktop.win = None
+    grabber = AreaGrabber(desktop, screen=FakeScreen())
+    assert grabber.grab(model) is None
+    assert grabber.error == "no window titled 'screen-agent arcade: catch' is open; start the game"

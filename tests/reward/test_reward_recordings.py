@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from recordings import CATCH_REGIONS, PONG_REGIONS, Session, load_session
 
+from screen_agent.geometry import Region
 from screen_agent.reward import DigitReader, RewardReader, build_rules, save_image
 
 CALIBRATION = Path(__file__).resolve().parents[2] / "calibration"
@@ -19,10 +20,10 @@ WINDOW = {"catch": (560, 400), "pong": (630, 480)}
 """(height, width) of each game's client area at its default scale."""
 
 
-def profile(game: str) -> tuple[list[dict], dict[str, tuple[int, int, int, int]], str]:
+def profile(game: str) -> tuple[list[dict], dict[str, Region], str]:
     path = CALIBRATION / f"arcade-{game}.toml"
     doc = tomllib.loads(path.read_text())
-    regions = {k: (r["x"], r["y"], r["width"], r["height"]) for k, r in doc["regions"].items()}
+    regions = {k: Region(**r) for k, r in doc["regions"].items()}
     return doc["rewards"], regions, str(path)
 
 

@@ -8,18 +8,19 @@ from typing import Any
 import numpy as np
 import pytest
 
-from screen_agent.arcade.digits import DigitBox
 from screen_agent.errors import UserError
+from screen_agent.geometry import Region
+from screen_agent.profile import ProfileError
 from screen_agent.reward import (
-    RewardConfigError,
     RewardEvent,
     RewardReader,
     build_rules,
     save_image,
 )
+from screen_agent.reward.seven_segment import DigitBox
 
 SRC = "calibration/x.toml"
-REGIONS = {"score": (10, 5, 40, 20), "banner": (0, 40, 60, 20)}
+REGIONS = {"score": Region(10, 5, 40, 20), "banner": Region(0, 40, 60, 20)}
 """In a 60x64 frame."""
 
 
@@ -72,7 +73,7 @@ def test_score_change_settle_one_and_reset() -> None:
 # --- digits -----------------------------------------------------------------------------------
 SEVEN = {"style": "seven_segment", "chars": 3, "char_width": 11, "char_height": 19,
          "thickness": 3, "gap": 4, "colour": [255, 255, 255]}  # fmt: skip
-DIGIT_REGIONS = {"score": (2, 2, 50, 25)}
+DIGIT_REGIONS = {"score": Region(2, 2, 50, 25)}
 
 
 def seven_segment(text: str) -> np.ndarray:
@@ -218,9 +219,9 @@ BAD_TABLES = [
     ({"kind": "scores", "region": "score"}, "rewards[0].kind: unknown value"),
     ({"kind": "score_change"}, "rewards[0].region: missing"),
     ({"kind": "score_change", "region": "lives"}, "rewards[0].region: no region named 'lives'"),
-    ({"kind": "score_change", "region": "score", "settle_frames": 0}, "rewards[0].settle_frames: must be at least 1"),
-    ({"kind": "score_change", "region": "score", "settle_frames": 1.5}, "rewards[0].settle_frames: expected an integer"),
-    ({"kind": "score_change", "region": "score", "setle_frames": 2}, "rewards[0].setle_frames: unknown key"),
+    ({"kind": "score_change", "region": "score", "settle_frames": 0}, "rewards[0].settle_frames: must be between 1 and 600"),
+    ({"kind": "score_change", "region": "score", "settle_frames": 1.5}, "rewards[0].settle_frames: expected a whole number"),
+    ({"kind": "score_change", "region": "score", "setle_frames": 2}, "rewards[0].setle_frames: unknown field"),
     ({"kind": "score_change", "region": "score", "reward": "1"}, "rewards[0].reward: expected a number"),
     ({"kind": "score_change", "region": "score", "game_over": 1}, "rewards[0].game_over: expected true or false"),
     ({"kind": "score_change", "region": "score", "reward": 0}, "rewards[0].reward: the rule neither rewards"),
@@ -243,7 +244,7 @@ BAD_TABLES = [
     ({"kind": "digits", "region": "score", "digits": {}}, "rewards[0].digits.style: missing"),
     ({"kind": "digits", "region": "score", "digits": {**SEVEN, "thickness": 9}}, "rewards[0].digits.thickness: too thick"),
     ({"kind": "digits", "region": "score", "digits": {**SEVEN, "colour": "white"}}, "rewards[0].digits.colour: expected [red"),
-    ({"kind": "digits", "region": "score", "digits": {**SEVEN, "font": "x"}}, "rewards[0].digits.font: unknown key"),
+    ({"kind": "digits", "region": "score", "digits": {**SEVEN, "font": "x"}}, "rewards[0].digits.font: unknown field"),
     ({"kind": "digits", "region": "score", "digits": {"style": "templates", "file": "none.npz"}}, "rewards[0].digits.file: cannot load"),
 ]  # fmt: skip
 
@@ -257,7 +258,7 @@ def test_broken_tables_give_one_line_naming_the_field(
     save_image(tmp_path / "ok.png", rng.integers(0, 256, (5, 5, 3), dtype=np.uint8))
     save_image(tmp_path / "flat.png", np.full((5, 5, 3), 7, dtype=np.uint8))
     source = str(tmp_path / "x.toml")
-    with pytest.raises(RewardConfigError) as caught:
+    with pytest.raises(ProfileError) as caught:
         build_rules([table], REGIONS, source)
     text = str(caught.value)
     assert text.startswith(f"{source}: {message}"), text
@@ -266,5 +267,5 @@ def test_broken_tables_give_one_line_naming_the_field(
 
 def test_the_index_names_the_broken_table() -> None:
     good = {"kind": "score_change", "region": "score"}
-    with pytest.raises(RewardConfigError, match=r"rewards\[1\]\.seconds"):
+    with pytest.raises(ProfileError, match=r"rewards\[1\]\.seconds"):
         build_rules([good, {"kind": "frozen", "region": "banner", "seconds": -1}], REGIONS, SRC)

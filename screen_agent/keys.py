@@ -1,8 +1,10 @@
-"""Key names a profile may use, and the error for a key outside a profile's action set.
+"""Key names a profile may use, the keys that act on the desktop rather than the game, and the
+error for a key outside a profile's action set.
 
-A static copy of pyautogui's ``KEY_NAMES`` (0.9.54): importing pyautogui opens the X display at
-import time, so a profile could not be validated headless if we read the list from it. A test on
-Xvfb checks that this copy still equals pyautogui's list.
+Key names are pyautogui's, on every platform (each desktop backend maps them to its own codes).
+:data:`KEY_NAMES` is a static copy of pyautogui's ``KEY_NAMES`` (0.9.54): importing pyautogui
+opens the X display at import time, so a profile could not be validated headless if we read the
+list from it. A test on Xvfb checks that this copy still equals pyautogui's list.
 """
 
 from __future__ import annotations
@@ -212,3 +214,58 @@ KEY_NAMES: frozenset[str] = frozenset(
 
 class KeyNotAllowedError(UserError):
     """A key outside the profile's action and restart keys was about to be sent."""
+
+
+SYSTEM_KEYS: frozenset[str] = frozenset(
+    (
+        "win",
+        "winleft",
+        "winright",
+        "command",
+        "apps",
+        "sleep",
+        "printscreen",
+        "prtsc",
+        "prtscr",
+        "prntscrn",
+        "print",
+        "browserback",
+        "browserforward",
+        "browserhome",
+        "browserrefresh",
+        "browsersearch",
+        "browserfavorites",
+        "browserstop",
+        "launchapp1",
+        "launchapp2",
+        "launchmail",
+        "launchmediaselect",
+    )
+)
+"""Keys that act on the desktop, the browser or the machine, whatever window has focus."""
+
+_ALT = frozenset(("alt", "altleft", "altright", "option", "optionleft", "optionright"))
+_CTRL = frozenset(("ctrl", "ctrlleft", "ctrlright"))
+
+SYSTEM_CHORDS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
+    (_ALT, frozenset(("f4",)), "closes the window"),
+    (_ALT, frozenset(("tab", "\t", "esc", "escape")), "switches windows"),
+    (_CTRL, frozenset(("w", "q", "f4")), "closes the window or the program"),
+    (_CTRL, frozenset(("esc", "escape")), "opens the start menu"),
+)
+"""(modifiers, keys, what it does): one of each held together acts on the desktop."""
+
+
+def system_effect(keys: frozenset[str] | set[str] | tuple[str, ...]) -> str | None:
+    """What holding ``keys`` together would do to the desktop (e.g. alt+f4 "closes the
+    window"), or None if it is a plain game input."""
+    held = frozenset(keys)
+    for key in sorted(held & SYSTEM_KEYS):
+        return f"{key!r} acts on the desktop or the browser, not the game"
+    if held & _ALT and held & _CTRL and held & frozenset(("del", "delete")):
+        return "ctrl+alt+delete opens the system's security screen"
+    for modifiers, others, effect in SYSTEM_CHORDS:
+        mod, other = held & modifiers, held & others
+        if mod and other:
+            return f"{min(mod)}+{min(other)} {effect}"
+    return None
