@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Sets up .venv with the test extra (and, as root, the apt packages the end-to-end tests need:
-# Xvfb, xdotool, Qt's xcb libraries), then runs ruff and the whole test suite.
+# Xvfb, xdotool, Qt's xcb libraries, the real test-bed games), then runs ruff, the layer
+# contracts, the Windows backend's tests under Wine, and the whole test suite.
 # Extra arguments go to pytest, e.g. scripts/test.sh -m "not slow".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-system-deps.sh
+scripts/install-test-games.sh  # the real games of tests/games (apt as root, npm)
 scripts/setup-venv.sh --test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports  # the layer contracts in pyproject.toml
+scripts/test-windows.sh  # the Windows backend, through Wine and the Windows build of Python
 exec .venv/bin/python -m pytest "$@"

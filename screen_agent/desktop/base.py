@@ -84,6 +84,10 @@ class Desktop(Protocol):
     def find_window(self, title: str) -> Window:
         """The one visible top-level window titled exactly ``title``.
 
+        Windows nested inside one another with the same title count as one (X11 toolkits give
+        an inner window the title of its top-level, e.g. xgalaga): the one a window manager
+        manages, else the outermost.
+
         Raises WindowNotFoundError if there is none (the message says to start the game or fix
         ``window.title``) or several (close all but one).
         """
@@ -101,6 +105,23 @@ class Desktop(Protocol):
         """The visible windows stacked above ``handle`` whose area intersects its client area,
         top-most last; each with the intersection as ``client`` (what of the game they hide).
         WindowClosedError if ``handle`` is gone."""
+        ...
+
+    def move_window(self, handle: int, x: int, y: int) -> Window:
+        """Move the window so its client area's top-left corner is at screen pixel (x, y);
+        returns it as it is afterwards (a window manager may refuse or adjust the move: the
+        caller compares). WindowClosedError if it is gone."""
+        ...
+
+    def focus_window(self, handle: int) -> None:
+        """Raise the window and give it the keyboard focus, as clicking on it would (through
+        the window manager where there is one). For a window this program started, never
+        to take the focus from the user's. WindowClosedError if it is gone."""
+        ...
+
+    def window_pid(self, handle: int) -> int | None:
+        """The id of the process that owns the window, or None where the platform cannot
+        tell (a remote X client, say)."""
         ...
 
     def has_focus(self, handle: int) -> bool:
@@ -132,9 +153,10 @@ class Desktop(Protocol):
         """Move the pointer to screen pixel (x, y) and click ``button``."""
         ...
 
-    def check_access(self) -> None:
+    def check_access(self, handle: int | None = None) -> None:
         """Raise DesktopError if capture or input would silently fail here (e.g. a permission
-        the user must grant, or a game running with more rights than we have)."""
+        the user must grant); with the game window's ``handle``, also if input to it would be
+        dropped (the game runs with more rights than we have)."""
         ...
 
     def close(self) -> None:
