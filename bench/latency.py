@@ -3,7 +3,11 @@ capture-to-keypress latency at 15 decisions per second on a 640x480 game region.
 
 Starts its own Xvfb and the bundled Pong at scale 4 (a 640x840 window), describes it with
 arcade-pong.toml scaled by 4/3 and a 640x480 game region, measures each part of a decision
-alone, then trains for ``--seconds`` with the learner running and prints one table.
+alone (the per-tick occlusion check among them: ``GameWindow.obstruction()``, with nothing over
+the game, with a window over it, and right after a window moved), then trains for
+``--seconds`` with the learner running and prints one table. The capture-to-keypress latency
+includes the two occlusion checks the env makes between a grab and the key press it leads to
+(one after the grab, one before acting).
 
     .venv/bin/python bench/latency.py [--seconds 90]
 """
@@ -57,9 +61,97 @@ def timed(fn, repeats: int = 200) -> tuple[float, float]:
     return float(np.median(ms)), float(np.percentile(ms, 99))
 
 
+def timed_at_rate(fn, calls: int, rate_hz: float, before=None) -> tuple[float, float]:
+    """Median and p99 of ``fn()``'s time, ms, over ``calls`` calls at ``rate_hz``: paced like
+    decision ticks, so work done every so often (re-reading the window's place every 0.5 s)
+    weighs in as it does in a run. ``before()``, if given, runs before each call, untimed."""
+    times = []
+    interval = 1.0 / rate_hz
+    next_call = time.perf_counter()
+    for _ in range(calls):
+        next_call += interval
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+        time.sleep(max(0.0, next_call - time.perf_counter()))
+    ms = 1000 * np.asarray(times)
+    return float(np.median(ms)), float(np.percentile(ms, 99))
+
+
+class CoveringWindow:
+    """A plain window mapped over part of the game (as another program's would be), on the
+    bench's own Xvfb; ``nudge()`` moves it by a pixel, a change the desktop must re-read."""
+
+    def __init__(self, display: str, area: tuple[int, int, int, int]) -> None:
+        from Xlib import X
+        from Xlib.display import Display
+
+        self.x = Display(display)
+        screen = self.x.screen()
+        x, y, width, height = area
+        self.window = screen.root.create_window(
+            x, y, width, height, 0, screen.root_depth, X.InputOutput, X.CopyFromParent,
+            background_pixel=0x808080, override_redirect=True,
+        )  # fmt: skip
+        self.window.set_wm_name("bench: a covering window")
+        self.window.map()
+        self.x.sync()
+        self._origin = (x, y)
+        self._step = 0
+
+    def nudge(self) -> None:
+        self._step ^= 1
+        self.window.configure(x=self._origin[0] + self._step, y=self._origin[1])
+        self.x.sync()
+
+    def close(self) -> None:
+        self.window.destroy()
+        self.x.sync()
+        self.x.close()
+
+
+def occlusion_rows(session, display: str) -> dict:
+    """The per-tick occlusion check's cost, ms: clear, covered, and right after a change."""
+    check = session.screen.obstruction  # what the env asks after each grab and before acting
+    rate = session.profile.decisions_per_second
+    calls = int(15 * rate)  # 15 s of ticks each
+    rows: dict = {}
+    if check() is not None:
+        raise RuntimeError(f"the game must be clear for the bench: {check()}")
+    rows["occlusion check, nothing over the game (per tick)"] = (
+        *timed_at_rate(check, calls, rate),
+        "",
+    )
+    cover = CoveringWindow(display, (100, 300, 200, 150))
+    try:
+        if check() is None:
+            raise RuntimeError("the covering window was not seen by the occlusion check")
+        rows["occlusion check, a window over the game (per tick)"] = (
+            *timed_at_rate(check, calls, rate),
+            "",
+        )
+        rows["occlusion check right after a window moved (stack re-read)"] = (
+            *timed_at_rate(check, 100, 50.0, before=cover.nudge),
+            "",
+        )
+    finally:
+        cover.close()
+    deadline = time.monotonic() + 5
+    while check() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=90.0, help="training time measured")
+    parser.add_argument(
+        "--without-occlusion-check",
+        action="store_true",
+        help="train with the env's occlusion check replaced by a no-op (an A/B of its cost)",
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="screen-agent-latency-"))
@@ -90,7 +182,9 @@ def main() -> int:
             check=True,
         ).stdout.split()[0]
         subprocess.run(["xdotool", "windowfocus", "--sync", window], env=display.env(), check=True)
-        rows = measure(scaled_profile(folder), folder, args.seconds)
+        rows = measure(
+            scaled_profile(folder), folder, args.seconds, not args.without_occlusion_check
+        )
     finally:
         game.terminate()
         game.wait(10)
@@ -115,12 +209,11 @@ def main() -> int:
     return 0
 
 
-def measure(profile_path: Path, folder: Path, seconds: float) -> dict:
+def measure(profile_path: Path, folder: Path, seconds: float, occlusion_check: bool) -> dict:
     from screen_agent.agent.networks import QNetwork
     from screen_agent.capture.frame import crop
     from screen_agent.envs.session import open_session
     from screen_agent.preprocess import FramePreprocessor
-    from screen_agent.training.learner import LearnerSettings
     from screen_agent.training.screen_loop import RealtimeSettings, ScreenTrainer
 
     load_before = os.getloadavg()[0]
@@ -142,6 +235,7 @@ def measure(profile_path: Path, folder: Path, seconds: float) -> dict:
             net(obs).argmax(1)
 
     rows["batch-1 forward (alone)"] = (*timed(forward), "")
+    rows.update(occlusion_rows(session, os.environ["DISPLAY"]))
     presses = []
     for _ in range(60):
         sink.apply(profile.noop_action)
@@ -158,6 +252,8 @@ def measure(profile_path: Path, folder: Path, seconds: float) -> dict:
         "",
     )
 
+    if not occlusion_check:
+        session.screen.obstruction = lambda: None  # the A/B: what the check adds
     run_dir = folder / "run"
     trainer = ScreenTrainer(
         run_dir,
@@ -165,7 +261,7 @@ def measure(profile_path: Path, folder: Path, seconds: float) -> dict:
         0,
         session,
         minutes=seconds / 60,
-        settings=RealtimeSettings(learner=LearnerSettings(replay_ratio=0.5)),
+        settings=RealtimeSettings(),
     )
     trainer.config = trainer.config.replace(learning_starts=150)
     try:
@@ -179,7 +275,8 @@ def measure(profile_path: Path, folder: Path, seconds: float) -> dict:
         float(last["lateness_ms_p99"]),
         "p99 ≤ 5 ms",
     )
-    rows["capture-to-keypress latency, learner running"] = (
+    checks = "2 occlusion checks included" if occlusion_check else "occlusion check OFF"
+    rows[f"capture-to-keypress latency ({checks}), learner running"] = (
         float(last["latency_ms_p50"]),
         float(last["latency_ms_p99"]),
         "p99 ≤ 8 ms",

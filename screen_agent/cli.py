@@ -3,6 +3,8 @@
 Subcommands:
     gui [PROFILE]                        the desktop app (default when there is a display)
     train / play / probe / record PROFILE  the screen agent on a game on the screen
+                                         (--launch: start the game first, stop it after)
+    launch PROFILE                       start a profile's game, place its window, leave it running
     demo                                 headless: Catch on a private Xvfb, learned from pixels
     gym train ENV_ID / gym eval ENV_ID   train or evaluate the DQN on a gymnasium (or Atari) env
     arcade GAME                          play a bundled game in a window (Catch, or an Atari ROM)
@@ -11,15 +13,19 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import itertools
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from screen_agent.agent.config import DQNConfig
+from screen_agent.agent.config import PRESETS, DQNConfig
 from screen_agent.errors import RunFailed, UserError
+
+PRESET_NAMES = tuple(PRESETS)
 
 
 def _parse_ints(text: str) -> tuple[int, ...]:
@@ -69,9 +75,10 @@ def _field_docs() -> dict[str, str]:
 
 
 def _config_from_args(env_id: str, args: argparse.Namespace) -> DQNConfig:
+    from screen_agent.agent.config import PRESETS
     from screen_agent.envs.factory import default_config
 
-    config = default_config(env_id)
+    config = PRESETS[args.preset]() if args.preset else default_config(env_id)
     changes = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(DQNConfig)
@@ -126,6 +133,8 @@ def _cmd_gym_train(args: argparse.Namespace) -> int:
         resume=bool(args.resume),
         progress=not args.quiet,
         fresh_replay=args.fresh_replay,
+        baseline_episodes=args.baseline_episodes,
+        demos=[Path(d) for d in args.demos],
     )
     print(f"trained {result.steps} steps, {result.episodes} episodes in {result.seconds:.0f} s")
     if args.final_eval_episodes > 0:
@@ -156,6 +165,56 @@ def _cmd_gym_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _launched(args: argparse.Namespace) -> Iterator[None]:
+    """With ``--launch``: start the profile's game before the job and stop it after (the job's
+    session then finds it by its title)."""
+    if not getattr(args, "launch", False):
+        yield
+        return
+    from screen_agent.desktop import open_desktop
+    from screen_agent.launch import launch_game
+    from screen_agent.profile import load_profile
+
+    profile = load_profile(args.profile)
+    desktop = open_desktop()
+    try:
+        game = launch_game(profile, args.profile, desktop)
+    finally:
+        desktop.close()
+    with game:
+        for note in game.notes:
+            print(f"note: {note}", file=sys.stderr)
+        yield
+
+
+def _cmd_launch(args: argparse.Namespace) -> int:
+    from screen_agent.desktop import open_desktop
+    from screen_agent.launch import launch_game
+    from screen_agent.profile import load_profile
+
+    profile = load_profile(args.profile)
+    desktop = open_desktop()
+    try:
+        game = launch_game(profile, args.profile, desktop)
+    finally:
+        desktop.close()
+    game.detach()  # the game keeps running after this command
+    w = game.window
+    focus = "has keyboard focus" if game.focused else "no keyboard focus: click on it"
+    print(
+        f"launched {profile.name}: window {w.handle:#x} {w.title!r}, client area "
+        f"{w.client.width}x{w.client.height} at ({w.client.x}, {w.client.y}), {focus}"
+    )
+    for process in game.processes:
+        print(f"  {process.role}: pid {process.pid}: {' '.join(process.argv)}")
+    groups = " ".join(f"-{p.pid}" for p in reversed(game.processes))
+    print(f"  output logs in {game.folder}; stop it with: kill -- {groups}")
+    for note in game.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from screen_agent.console import screen_printer
     from screen_agent.profile import load_profile
@@ -173,7 +232,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         fresh_replay=args.fresh_replay,
     )
     try:
-        run_job(job, screen_printer(args.verbose))
+        with _launched(args):
+            run_job(job, screen_printer(args.verbose))
     except KeyboardInterrupt:
         print(f"interrupted; run saved in {run_dir}", file=sys.stderr)
         return 130
@@ -194,7 +254,8 @@ def _cmd_play(args: argparse.Namespace) -> int:
     )
     from screen_agent.console import screen_printer
 
-    result = run_job(job, screen_printer(False))
+    with _launched(args):
+        result = run_job(job, screen_printer(False))
     assert result is not None
     if args.json:
         print(json.dumps(result.as_json()))
@@ -209,7 +270,11 @@ def _cmd_record(args: argparse.Namespace) -> int:
     from screen_agent.capture.recorded import record
     from screen_agent.envs.session import open_session
 
-    session = open_session(args.profile, need_rewards=False)
+    if args.demo:
+        return _record_demo(args)
+    if args.seconds is None:
+        raise UserError("record: give --seconds (frames to disk) or --demo --minutes M")
+    session = open_session(args.profile, need_rewards=False, launch=args.launch)
     try:
         out = Path(args.out or f"recordings/{session.profile.name}")
         frames = record(session.profile, args.seconds, out, session.screen.source)
@@ -219,14 +284,41 @@ def _cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record_demo(args: argparse.Namespace) -> int:
+    """Record a person's play as a demonstration (``record --demo``)."""
+    import time as clock
+
+    from screen_agent.envs.session import open_session
+    from screen_agent.training.demos import record_screen_demo
+
+    seconds = 60 * (args.minutes if args.minutes is not None else 5.0)
+    session = open_session(args.profile, observe=True, launch=args.launch)
+    try:
+        name = session.profile.name
+        out = Path(args.out or f"demos/{name}-{clock.strftime('%Y%m%d-%H%M%S')}.npz")
+        print(f"recording your play of {name} for {seconds:.0f} s: play the game now", flush=True)
+        stats = record_screen_demo(session, seconds, out)
+    finally:
+        session.close()
+    print(stats.describe())
+    print(f"demonstration saved to {out}; train with --demos {out}")
+    return 0
+
+
 def _cmd_probe(args: argparse.Namespace) -> int:
     from screen_agent.envs.session import open_session
     from screen_agent.probe import ProbeSettings, format_report, probe
 
-    settings = ProbeSettings(trials=args.trials)
-    session = open_session(args.profile, need_rewards=False)
+    if not 50 <= args.hold_ms <= 5000:
+        raise UserError(f"--hold-ms must be between 50 and 5000 ms, not {args.hold_ms}")
+    hold_s = args.hold_ms / 1000
+    # The probe watches as long before each press as during it: the game's own motion.
+    settings = ProbeSettings(trials=args.trials, hold_s=hold_s, settle_s=max(0.25, hold_s))
+    session = open_session(args.profile, need_rewards=False, launch=args.launch)
     try:
-        reports = probe(session.profile, session.screen.source, session.screen.sink, settings)
+        screen = session.screen
+        # The reader's game-over rules keep the probe on a running game.
+        reports = probe(session.profile, screen.source, screen.sink, settings, reader=screen.reader)
     finally:
         session.close()
     print(format_report(reports))
@@ -242,6 +334,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.game, args.minutes, run_dir, args.seed, args.device)
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from screen_agent.calibrate.run import command
+
+    return command(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from screen_agent.training.report import write_report
+
+    print(f"report written to {write_report(Path(args.run_dir))}")
+    return 0
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from screen_agent.gui.app import run
 
@@ -253,6 +358,14 @@ def _cmd_arcade(args: argparse.Namespace) -> int:
 
     return run(
         args.game, args.scale, args.speed, args.seed, args.position, status_file=args.status_file
+    )
+
+
+def _add_launch_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--launch",
+        action="store_true",
+        help="start the game with the profile's [launch] first, and stop it at the end",
     )
 
 
@@ -290,6 +403,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --resume: keep the networks and counters, start with an empty replay",
     )
+    train_parser.add_argument(
+        "--preset",
+        choices=sorted(PRESET_NAMES),
+        help="start from this preset (default: the one for the environment: atari, cartpole)",
+    )
+    train_parser.add_argument(
+        "--demos",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="demonstrations of this environment to learn from first (DQfD)",
+    )
+    train_parser.add_argument(
+        "--baseline-episodes",
+        type=int,
+        default=5,
+        help="random-policy episodes played first, for the report's baseline (0: none)",
+    )
     _add_config_options(train_parser)
     train_parser.set_defaults(func=_cmd_gym_train)
 
@@ -314,10 +445,23 @@ def build_parser() -> argparse.ArgumentParser:
     screen_train.add_argument("--device", default="auto")
     screen_train.add_argument("--verbose", action="store_true", help="print statistics every 2 s")
     screen_train.add_argument(
+        "--preset",
+        choices=sorted(PRESET_NAMES),
+        help="hyperparameters (default: screen-efficient, one update per decision)",
+    )
+    screen_train.add_argument(
+        "--demos",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="demonstrations recorded with 'record --demo' to learn from first",
+    )
+    screen_train.add_argument(
         "--fresh-replay",
         action="store_true",
         help="with --resume: keep the networks and counters, start with an empty replay",
     )
+    _add_launch_option(screen_train)
     screen_train.set_defaults(func=_cmd_train)
 
     play = commands.add_parser("play", help="play a game on the screen with a trained agent")
@@ -328,19 +472,59 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, default=0)
     play.add_argument("--device", default="auto")
     play.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_launch_option(play)
     play.set_defaults(func=_cmd_play)
 
-    record = commands.add_parser("record", help="save frames of the game window to disk")
+    record = commands.add_parser(
+        "record", help="save frames of the game window, or (--demo) a demonstration of your play"
+    )
     record.add_argument("profile")
-    record.add_argument("--seconds", type=float, required=True)
-    record.add_argument("--out", help="folder (default recordings/PROFILE-NAME)")
+    record.add_argument("--seconds", type=float, help="frames: how long to record")
+    record.add_argument(
+        "--demo",
+        action="store_true",
+        help="record your own play as a demonstration (keys read from the keyboard) for --demos",
+    )
+    record.add_argument("--minutes", type=float, help="with --demo: how long (default 5)")
+    record.add_argument(
+        "--out",
+        help="frames: a folder (default recordings/NAME); --demo: the .npz (default demos/)",
+    )
+    _add_launch_option(record)
     record.set_defaults(func=_cmd_record)
 
     probe = commands.add_parser("probe", help="check that each action's keys reach the game")
     probe.add_argument("profile")
     probe.add_argument("--trials", type=int, default=8, help="trials per action (at least 4)")
     probe.add_argument("--json", action="store_true", help="also print the reports as JSON")
+    probe.add_argument(
+        "--hold-ms",
+        type=int,
+        default=250,
+        help="how long each trial holds the keys (and watches before pressing them); "
+        "500 for games that redraw slowly or whose effects take time to show",
+    )
+    _add_launch_option(probe)
     probe.set_defaults(func=_cmd_probe)
+
+    launch = commands.add_parser(
+        "launch",
+        help="start a profile's game ([launch]), place its window, and leave it running",
+    )
+    launch.add_argument("profile", help="a calibration/*.toml profile with a [launch] table")
+    launch.set_defaults(func=_cmd_launch)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="watch a game window and propose its profile (regions, score, keys)"
+    )
+    from screen_agent.calibrate.run import add_arguments as add_calibrate_arguments
+
+    add_calibrate_arguments(calibrate)
+    calibrate.set_defaults(func=_cmd_calibrate)
+
+    report = commands.add_parser("report", help="write a run directory's report.html")
+    report.add_argument("run_dir", help="a run directory (runs/NAME-seedS)")
+    report.set_defaults(func=_cmd_report)
 
     gui = commands.add_parser("gui", help="the desktop app (the default when there is a display)")
     # Declared here, not imported from screen_agent.gui: parsing must not load Qt.

@@ -74,7 +74,10 @@ def _summary(run_dir: Path) -> None:
         print("no reward was seen: check the profile's reward rules")
         return
     with rewards_file.open() as handle:
-        rewards = np.array([float(row["reward"]) for row in csv.DictReader(handle)])
+        # Game-over rules log events too, with no reward: a ball is a reward of +1 or -1.
+        rewards = np.array(
+            [float(r["reward"]) for r in csv.DictReader(handle) if float(r["reward"]) != 0]
+        )
     for window in sorted({min(50, len(rewards)), len(rewards)}):
         last = rewards[-window:]
         print(

@@ -10,7 +10,7 @@ from packaging.requirements import Requirement
 
 from screen_agent import cli
 from screen_agent.training import jobs
-from screen_agent.training.learner import LearnerFailed
+from screen_agent.training.learner_process import LearnerFailed
 
 ROOT = Path(__file__).resolve().parents[1]
 

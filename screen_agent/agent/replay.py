@@ -305,6 +305,24 @@ class ReplayBuffer:
             )
         return self._batch_at(self._sample_indices(batch_size))
 
+    def sample_indices(self, batch_size: int) -> np.ndarray:
+        """The start slots :meth:`sample` would draw (uniform, with replacement), e.g. to look
+        up something kept per slot beside the buffer; build the batch with :meth:`batch_at`."""
+        if not self.can_sample(batch_size):
+            raise ValueError(
+                f"cannot sample {batch_size} transitions: only {self.num_valid()} are ready"
+            )
+        return self._sample_indices(batch_size)
+
+    def batch_at(self, indices: np.ndarray) -> ReplayBatch:
+        """The batch of transitions starting at ``indices`` (slots from :meth:`sample_indices`)."""
+        return self._batch_at(indices)
+
+    def cursor_slot(self) -> int:
+        """The slot of the newest frame: where the next ``add`` writes its action and reward
+        (the slot of the frame the action is taken in)."""
+        return (self._cursor - 1) % self.capacity
+
     def _sample_indices(self, batch_size: int) -> np.ndarray:
         """Uniform draw over the valid slots by rejection: draw positions in [lo, hi), redraw the
         ones that land on slots without a transition (end slots), all vectorised."""

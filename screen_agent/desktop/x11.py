@@ -25,6 +25,8 @@ from screen_agent.desktop.base import (
 )
 from screen_agent.geometry import Region
 
+MOVE_TIMEOUT_S = 1.0
+"""How long :meth:`X11Desktop.move_window` waits for the window to arrive, seconds."""
 MONITORS_TTL_S = 10.0
 """How long the monitor layout is taken to stay the same, seconds (each read opens mss)."""
 WAYLAND_NOTE = (
@@ -57,7 +59,17 @@ class X11Desktop:
         self.display_name = display or os.environ.get("DISPLAY", "")
         self._x = open_display(display)
         self._root = self._x.screen().root
-        self._atoms = {name: self._x.intern_atom(name) for name in ("_NET_WM_NAME", "UTF8_STRING")}
+        self._atoms = {
+            name: self._x.intern_atom(name)
+            for name in (
+                "_NET_WM_NAME",
+                "UTF8_STRING",
+                "WM_STATE",
+                "_NET_WM_PID",
+                "_NET_ACTIVE_WINDOW",
+                "_NET_SUPPORTED",
+            )
+        }
         self._keys: Any = None  # pyautogui, opened on first use: it grabs $DISPLAY for good
         self._lock = threading.RLock()
         self._stack: list[Window] | None = None
@@ -96,6 +108,90 @@ class X11Desktop:
     def windows(self) -> list[Window]:
         with self._lock:
             return self._titled_windows()
+
+    def move_window(self, handle: int, x: int, y: int) -> Window:
+        """Moves the top-level window (or asks the window manager to move the client it
+        manages) so the client area lands at (x, y), then waits up to
+        :data:`MOVE_TIMEOUT_S` for the server to report it there."""
+        from Xlib import error
+
+        with self._lock:
+            try:
+                xwin = self._x.create_resource_object("window", handle)
+                top = self._x.create_resource_object("window", self._top_level_of(handle))
+                client = self._client(xwin)
+                outer = self._outer(top)
+                # Where the top-level's corner must go for the client area to be at (x, y):
+                # decorations, borders and an inner client window keep their offsets.
+                dx, dy = client.x - outer.x, client.y - outer.y
+                if top.id != handle and self._managed(xwin):
+                    # Reparented by a window manager: ask it (ICCCM: it places the frame's
+                    # corner at the requested point for the default NorthWest gravity).
+                    xwin.configure(x=x - dx, y=y - dy)
+                else:
+                    top.configure(x=x - dx, y=y - dy)
+                self._x.sync()
+            except (error.BadWindow, error.BadDrawable):
+                raise WindowClosedError(f"the window {handle:#x} was closed") from None
+        deadline = time.monotonic() + MOVE_TIMEOUT_S
+        moved = self.window(handle)
+        while (moved.client.x, moved.client.y) != (x, y) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            moved = self.window(handle)
+        return moved
+
+    def focus_window(self, handle: int) -> None:
+        """Through EWMH's ``_NET_ACTIVE_WINDOW`` when a window manager supports it (it then
+        raises and focuses the window itself); with none (Xvfb), raises the top-level window
+        and sets the input focus on it directly."""
+        from Xlib import X, error
+        from Xlib.protocol import event
+
+        with self._lock:
+            try:
+                xwin = self._x.create_resource_object("window", handle)
+                if self._wm_supports("_NET_ACTIVE_WINDOW"):
+                    message = event.ClientMessage(
+                        window=xwin,
+                        client_type=self._atoms["_NET_ACTIVE_WINDOW"],
+                        # source 2: a pager, i.e. the user's own request (not an application
+                        # stealing focus, which focus-stealing prevention would refuse).
+                        data=(32, [2, X.CurrentTime, 0, 0, 0]),
+                    )
+                    mask = X.SubstructureRedirectMask | X.SubstructureNotifyMask
+                    self._root.send_event(message, event_mask=mask)
+                else:
+                    top = self._x.create_resource_object("window", self._top_level_of(handle))
+                    top.configure(stack_mode=X.Above)
+                    xwin.set_input_focus(X.RevertToParent, X.CurrentTime)
+                self._x.sync()
+            except (error.BadWindow, error.BadDrawable, error.BadMatch):
+                raise WindowClosedError(f"the window {handle:#x} is gone or not shown") from None
+
+    def window_pid(self, handle: int) -> int | None:
+        """From the X-Resource extension (the client's process, as the server sees its local
+        connection; works for every program), else the window's ``_NET_WM_PID`` (set by most
+        toolkits, but not by plain Xlib programs)."""
+        from Xlib import X, error
+
+        with self._lock:
+            try:
+                if self._x.has_extension("X-Resource"):
+                    from Xlib.ext import res
+
+                    reply = self._x.res_query_client_ids(
+                        [{"client": handle, "mask": res.LocalClientPIDMask}]
+                    )
+                    for found in reply.ids:
+                        if found.value:
+                            return int(found.value[0])
+                xwin = self._x.create_resource_object("window", handle)
+                prop = xwin.get_full_property(self._atoms["_NET_WM_PID"], X.AnyPropertyType)
+                if prop is not None and len(prop.value):
+                    return int(prop.value[0])
+            except (error.BadWindow, error.BadDrawable, error.BadValue, error.BadMatch):
+                return None
+            return None
 
     def covering(self, handle: int) -> list[Window]:
         """Cheap enough for every decision tick: the stacking order is re-read only when the X
@@ -212,7 +308,7 @@ class X11Desktop:
         except pyautogui.FailSafeException:
             raise FailSafeError() from None
 
-    def check_access(self) -> None:
+    def check_access(self, handle: int | None = None) -> None:
         self._pyautogui()
 
     def close(self) -> None:
@@ -289,26 +385,69 @@ class X11Desktop:
             raise WindowClosedError(f"the window {handle:#x} was closed") from None
 
     def _titled_windows(self) -> list[Window]:
-        """Every viewable titled window, in the root's stacking order (bottom-most first)."""
+        """Every viewable titled window, in the root's stacking order (bottom-most first).
+
+        A window inside a window of the same title is the same window to the user (xgalaga
+        titles its top-level and the inner window that holds the game alike): it is listed
+        once, as the one a window manager manages (it has ``WM_STATE``), else the outermost.
+        """
         from Xlib import X, error
 
         found: list[Window] = []
 
-        def walk(xwin: Any) -> None:
+        def walk(xwin: Any, outer: int | None) -> None:
+            """``outer``: the index in ``found`` of the nearest titled ancestor."""
             try:
                 children = xwin.query_tree().children
             except (error.BadWindow, error.BadDrawable):
                 return
             for child in children:
+                inner = outer
                 try:
                     if child.get_attributes().map_state != X.IsViewable:
                         continue
                     title = self._title(child)
-                    if title:
+                    if title and outer is not None and found[outer].title == title:
+                        if self._managed(child) and not self._managed_id(found[outer].handle):
+                            found[outer] = Window(child.id, title, self._client(child))
+                    elif title:
                         found.append(Window(child.id, title, self._client(child)))
+                        inner = len(found) - 1
                 except (error.BadWindow, error.BadDrawable):
                     continue  # a window closed while we walked the tree
-                walk(child)
+                walk(child, inner)
 
-        walk(self._root)
+        walk(self._root, None)
         return found
+
+    def _managed(self, xwin: Any) -> bool:
+        """True if a window manager manages ``xwin`` (ICCCM: it set ``WM_STATE``)."""
+        from Xlib import X
+
+        return xwin.get_full_property(self._atoms["WM_STATE"], X.AnyPropertyType) is not None
+
+    def _managed_id(self, handle: int) -> bool:
+        return self._managed(self._x.create_resource_object("window", handle))
+
+    def _wm_supports(self, atom: str) -> bool:
+        """True if a running EWMH window manager lists ``atom`` in ``_NET_SUPPORTED``."""
+        from Xlib import X, error
+
+        # A window manager that quit may leave _NET_SUPPORTED behind: its check window
+        # (_NET_SUPPORTING_WM_CHECK) must still exist and point to itself.
+        check = self._root.get_full_property(
+            self._x.intern_atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType
+        )
+        if check is None or not len(check.value):
+            return False
+        try:
+            child = self._x.create_resource_object("window", int(check.value[0]))
+            again = child.get_full_property(
+                self._x.intern_atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType
+            )
+        except (error.BadWindow, error.BadDrawable):
+            return False
+        if again is None or not len(again.value) or int(again.value[0]) != child.id:
+            return False
+        prop = self._root.get_full_property(self._atoms["_NET_SUPPORTED"], X.AnyPropertyType)
+        return prop is not None and self._atoms[atom] in prop.value

@@ -28,6 +28,8 @@ PAUSE_POLL_S = 0.1
 """How often a paused env checks whether the game window has focus again, seconds."""
 START_TIMEOUT_S = 5.0
 """How long reset waits for the game region to change after the restart keys, seconds."""
+OBSTRUCTION_FRESH_S = 0.02
+"""How long after a grab found the game in view that finding stands, seconds."""
 SPIN_S = 0.0015
 """The last stretch before a tick is waited by spinning: sleep() overshoots by up to a ms."""
 
@@ -94,6 +96,8 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         self.observation_space = gym.spaces.Box(0, 255, (SIZE, SIZE), np.uint8)
         self._preprocess = FramePreprocessor(stack=1)
         self._last_frame: Frame | None = None
+        self._pressed: tuple[int, float, float] | None = None  # (action, sent at, paused s)
+        self._clear_at = float("-inf")  # when the last grab was found unobstructed
         self._next_tick = 0.0
         self._stop = threading.Event()
 
@@ -101,8 +105,14 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
     def action_names(self) -> tuple[str, ...]:
         return self.profile.action_names
 
+    @property
+    def last_frame(self) -> Frame | None:
+        """The last grab of the window's client area (what the screen showed)."""
+        return self._last_frame
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
+        self._pressed = None
         self.sink.release_all()
         self._check_stop()
         if self.profile.restart.steps:
@@ -118,12 +128,26 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
         obs = self._preprocess.reset(self._game_pixels(frame))[0]
         return obs, {"frame_time": frame.time}
 
+    def press(self, action: int) -> None:
+        """Send ``action``'s keys now; the next ``step(action)`` does not send them again. A
+        trainer presses as soon as it has chosen, so that its bookkeeping (replay, logs) does
+        not sit between the grab the action was chosen on and the keys."""
+        if self._last_frame is None:
+            raise RuntimeError("call reset() before press()")
+        sent_at, paused = self._wait_for_focus(lambda: self.sink.apply(int(action)))
+        self._pressed = (int(action), sent_at, paused)
+
     def step(self, action: int):
         if self._last_frame is None:
             raise RuntimeError("call reset() before step()")
         paused_s = 0.0
+        pressed, self._pressed = self._pressed, None
         while True:
-            sent_at, paused = self._wait_for_focus(lambda: self.sink.apply(int(action)))
+            if pressed is not None and pressed[0] == int(action):
+                _, sent_at, paused = pressed
+                pressed = None
+            else:
+                sent_at, paused = self._wait_for_focus(lambda: self.sink.apply(int(action)))
             paused_s += paused
             if paused_s:
                 self._next_tick = self._clock() + self.interval
@@ -133,6 +157,7 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
             # dropped, and the action is sent again once the game is in view.
             obstructed = self._wait_out_obstruction()
             if not obstructed:
+                self._clear_at = self._clock()
                 break
             paused_s += obstructed
         latency = sent_at - self._last_frame.time
@@ -158,6 +183,7 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
     def release_keys(self) -> None:
         """Release every held key now (thread-safe); the next step presses its action's keys
         again."""
+        self._pressed = None
         self.sink.release_all()
 
     def request_stop(self) -> None:
@@ -194,7 +220,10 @@ class ScreenEnv(gym.Env[np.ndarray, np.int64]):
     def _wait_for_focus(self, send: Callable[[], InputStatus]) -> tuple[float, float]:
         """Send once the game is in view and has focus; returns (time sent, seconds paused)."""
         started = self._clock()
-        paused = self._wait_out_obstruction()
+        # The check after the last grab stands for a few milliseconds (the action is chosen
+        # on that frame right after it); older, it is asked again.
+        fresh = started - self._clear_at < OBSTRUCTION_FRESH_S
+        paused = 0.0 if fresh else self._wait_out_obstruction()
         status = send()
         if status is InputStatus.SENT:
             return self._clock(), paused

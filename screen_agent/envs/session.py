@@ -19,6 +19,8 @@ import gymnasium as gym
 from screen_agent.desktop import Desktop, open_desktop
 from screen_agent.desktop.tracking import GameWindow
 from screen_agent.envs.screen import ScreenEnv
+from screen_agent.input.sink import RecordingSink
+from screen_agent.launch import LaunchedGame
 from screen_agent.profile import GameProfile, load_profile, require_rewards
 from screen_agent.reward.reader import RewardReader
 
@@ -42,6 +44,10 @@ class ScreenSession(gym.Wrapper):
         wrapped = gym.wrappers.FrameStackObservation(wrapped, frame_stack)
         super().__init__(wrapped)
         self.screen = screen
+        self.desktop: Desktop | None = None
+        """The desktop the session runs on (None for a session over hand-built parts)."""
+        self.launched: LaunchedGame | None = None
+        """The game this session started (``launch=True``); stopped when it closes."""
         self._resources = ExitStack()
 
     @property
@@ -51,6 +57,11 @@ class ScreenSession(gym.Wrapper):
     @property
     def action_names(self) -> tuple[str, ...]:
         return self.screen.profile.action_names
+
+    def press(self, action: int) -> None:
+        """Send ``action``'s keys now, before the next ``step(action)`` (see
+        :meth:`ScreenEnv.press`)."""
+        self.screen.press(action)
 
     def release_keys(self) -> None:
         """Release every held key (before anything that may keep the actor from acting)."""
@@ -65,6 +76,12 @@ class ScreenSession(gym.Wrapper):
         """End any wait in progress or to come (focus, restart, the game starting) with
         :class:`~screen_agent.envs.screen.EnvStopped`."""
         self.screen.request_stop()
+
+    def held_keys(self) -> frozenset[str]:
+        """The keys a person holds down now (for recording their play)."""
+        if self.desktop is None:
+            raise RuntimeError("this session has no desktop to read the keyboard from")
+        return self.desktop.held_keys()
 
     def own(self, resource: Any) -> None:
         """Close ``resource`` (anything with ``close()``) when the session closes."""
@@ -92,6 +109,8 @@ def open_session(
     on_pause: Callable[[str | None], None] | None = None,
     need_rewards: bool = True,
     frame_stack: int = FRAME_STACK,
+    launch: bool = False,
+    observe: bool = False,
 ) -> ScreenSession:
     """Open the game of ``profile`` (a profile or its path) on the live screen.
 
@@ -104,9 +123,14 @@ def open_session(
         on_pause: called with a message when acting pauses (no focus) and None when it resumes.
         need_rewards: refuse a profile without reward rules (training would learn nothing).
         frame_stack: frames per observation.
+        launch: start the game with the profile's ``[launch]`` first (helpers, window placed
+            and focused, launch steps pressed); the session stops it when it closes.
+        observe: press no key at all (a person plays; see :meth:`ScreenSession.held_keys`):
+            the actions and restarts the env is given are only recorded.
 
     Raises a UserError with one line for everything a user can fix: a bad profile, no display
-    or an unsupported desktop, no such window, regions off the window or the screen.
+    or an unsupported desktop, no such window, regions off the window or the screen, a game
+    that cannot be launched.
     """
     if isinstance(profile, GameProfile):
         source = str(source_path or profile.name)
@@ -126,10 +150,26 @@ def open_session(
         from screen_agent.input.keyboard import KeyboardSink
 
         desktop.check_access()
-        window = GameWindow(desktop, profile.window.title) if profile.window is not None else None
+        handle = None
+        game: LaunchedGame | None = None
+        if launch:
+            from screen_agent.launch import launch_game
+
+            game = launch_game(
+                profile, source, desktop, env={"DISPLAY": display} if display else None
+            )
+            stack.callback(game.close)
+            handle = game.window.handle  # the launched copy, even if another one is open
+        window = (
+            GameWindow(desktop, profile.window.title, handle=handle)
+            if profile.window is not None
+            else None
+        )
+        if window is not None:
+            desktop.check_access(window.handle)
         capture = MssSource(profile, desktop, window, region=None, display=display, source=source)
         stack.callback(capture.close)
-        sink = KeyboardSink(profile, desktop, window)
+        sink = RecordingSink(profile) if observe else KeyboardSink(profile, desktop, window)
         stack.callback(sink.close)
         screen = ScreenEnv(
             profile,
@@ -143,5 +183,7 @@ def open_session(
     except BaseException:
         stack.close()
         raise
+    session.desktop = desktop
+    session.launched = game
     session.own(stack)
     return session

@@ -4,7 +4,8 @@
 - :mod:`.model`: the dataclasses (:class:`GameProfile` and its parts);
 - :mod:`.load`: TOML to a validated profile, and the checks that need the screen;
 - :mod:`.reward_schema`: the ``[[rewards]]`` rules' keys, types, bounds and defaults;
-- :mod:`.save`: the profile back to TOML, keeping a hand-edited file's comments.
+- :mod:`.save`: the profile back to TOML, keeping a hand-edited file's comments;
+- :mod:`.placeholders`: ``{profile_dir}``, ``{tmp}``, ``{port}``, ``{python}`` in ``[launch]``.
 """
 
 from screen_agent.geometry import Region
@@ -19,6 +20,7 @@ from screen_agent.profile.load import (
 from screen_agent.profile.model import (
     Action,
     GameProfile,
+    Helper,
     Launch,
     Restart,
     Step,
@@ -29,6 +31,7 @@ from screen_agent.profile.save import dumps_profile, profile_to_dict, save_profi
 __all__ = [
     "Action",
     "GameProfile",
+    "Helper",
     "Launch",
     "ProfileError",
     "Region",

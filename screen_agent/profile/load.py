@@ -23,11 +23,13 @@ from screen_agent.profile.checks import Checker, ProfileError, describe, join
 from screen_agent.profile.model import (
     Action,
     GameProfile,
+    Helper,
     Launch,
     Restart,
     Step,
     WindowRef,
 )
+from screen_agent.profile.placeholders import placeholder_problem, placeholders_in
 from screen_agent.profile.reward_schema import validate_rule
 
 DECISIONS_PER_SECOND = (1.0, 60.0)
@@ -301,23 +303,85 @@ def _rewards(c: Checker, value: Any, regions: Mapping[str, Region]) -> tuple[dic
     return tuple(dict(t) for t in tables)
 
 
+def _argv(c: Checker, value: Any, where: str, example: str) -> tuple[str, ...]:
+    """A non-empty list of non-empty strings whose placeholders are all known."""
+    if not isinstance(value, list) or not value or not all(isinstance(a, str) and a for a in value):
+        raise c.fail(where, f"expected a non-empty list of strings, got {describe(value)}", example)
+    for i, arg in enumerate(value):
+        _placeholders(c, arg, join(where, i))
+    return tuple(value)
+
+
+def _placeholders(c: Checker, text: str, where: str) -> str:
+    problem = placeholder_problem(text)
+    if problem is not None:
+        raise c.fail(where, problem, "fix the placeholder (see calibration/README.md, [launch])")
+    return text
+
+
+def _env(c: Checker, value: Any, where: str) -> dict[str, str]:
+    env = c.table(value, where)
+    for key, val in env.items():
+        _placeholders(c, c.string(val, join(where, key)), join(where, key))
+    return dict(env)
+
+
+def _helper(c: Checker, value: Any, where: str) -> Helper:
+    table = c.table(value, where)
+    c.no_unknown(table, ("command", "env", "ready_tcp"), where)
+    command = _argv(
+        c,
+        c.required(
+            table, "command", where, 'give the argv, like ["{python}", "-m", "http.server"]'
+        ),
+        join(where, "command"),
+        'write the argv, like ["{python}", "-m", "http.server", "{port}"]',
+    )
+    env = _env(c, table.get("env", {}), join(where, "env"))
+    ready = None
+    if "ready_tcp" in table:
+        ready = _placeholders(
+            c, c.string(table["ready_tcp"], join(where, "ready_tcp")), join(where, "ready_tcp")
+        )
+        host, _, port = ready.rpartition(":")
+        if not host or not (port.isdigit() or placeholders_in(port) == {"port"}):
+            raise c.fail(
+                join(where, "ready_tcp"),
+                f"expected HOST:PORT, got {ready!r}",
+                'write it like "127.0.0.1:{port}"',
+            )
+    return Helper(command, env, ready)
+
+
 def _launch(c: Checker, value: Any, window: WindowRef | None, allowed: bool) -> Launch:
     table = c.table(value, "launch")
-    c.no_unknown(table, ("command", "env", "window_timeout_s", "position", "steps"), "launch")
-    command = c.required(table, "command", "launch", 'give the argv, like ["xgalaga"]')
-    if (
-        not isinstance(command, list)
-        or not command
-        or not all(isinstance(a, str) and a for a in command)
-    ):
+    c.no_unknown(
+        table,
+        (
+            "command",
+            "env",
+            "window_timeout_s",
+            "position",
+            "steps",
+            "helpers",
+            "requires",
+            "install",
+        ),
+        "launch",
+    )
+    if window is None:
         raise c.fail(
-            "launch.command",
-            f"expected a non-empty list of strings, got {describe(command)}",
-            'write the argv, like ["screen-agent", "arcade", "catch"]',
+            "launch",
+            "the launcher waits for the game's window by its title, and the profile has no [window]",
+            "add window = { title = ... } with the game window's exact title",
         )
-    env = c.table(table.get("env", {}), "launch.env")
-    for key, val in env.items():
-        c.string(val, f"launch.env.{key}")
+    command = _argv(
+        c,
+        c.required(table, "command", "launch", 'give the argv, like ["xgalaga"]'),
+        "launch.command",
+        'write the argv, like ["screen-agent", "arcade", "catch"]',
+    )
+    env = _env(c, table.get("env", {}), "launch.env")
     timeout = c.number(
         table.get("window_timeout_s", 30.0),
         "launch.window_timeout_s",
@@ -327,7 +391,27 @@ def _launch(c: Checker, value: Any, window: WindowRef | None, allowed: bool) -> 
     )
     position = c.point(table["position"], "launch.position") if "position" in table else None
     steps = _steps(c, table.get("steps", []), "launch.steps", window, allowed)
-    return Launch(tuple(command), dict(env), timeout, position, steps)
+    helpers = tuple(
+        _helper(c, spec, join("launch.helpers", i))
+        for i, spec in enumerate(
+            c.tables(
+                table.get("helpers", []),
+                "launch.helpers",
+                "write each helper as a [[launch.helpers]] table with command = [...]",
+            )
+        )
+    )
+    requires = table.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(r, str) and r for r in requires):
+        raise c.fail(
+            "launch.requires",
+            f"expected a list of paths, got {describe(requires)}",
+            'write it like ["{profile_dir}/game/index.html"]',
+        )
+    for i, path in enumerate(requires):
+        _placeholders(c, path, join("launch.requires", i))
+    install = c.string(table["install"], "launch.install") if "install" in table else None
+    return Launch(command, env, timeout, position, steps, helpers, tuple(requires), install)
 
 
 # --- checks that need the profile's use or the display ----------------------------------------

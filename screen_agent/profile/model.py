@@ -63,20 +63,43 @@ class Restart:
 
 
 @dataclass(frozen=True)
+class Helper:
+    """A process the game needs beside it (a local web server for a browser game): started
+    before the game, stopped with it."""
+
+    command: tuple[str, ...]
+    """The argv, with placeholders (:mod:`.placeholders`)."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Environment variables set for it (added to ours), with placeholders."""
+    ready_tcp: str | None = None
+    """``"HOST:PORT"`` (with placeholders, e.g. ``"127.0.0.1:{port}"``): the game starts only
+    once a TCP connection there succeeds (within ``window_timeout_s``); None: at once."""
+
+
+@dataclass(frozen=True)
 class Launch:
     """How to start the game's program and bring it to where play begins."""
 
     command: tuple[str, ...]
-    """The argv; a relative program or path is looked up on PATH (or relative to the
-    profile's folder when it contains a slash)."""
+    """The argv, with placeholders (:mod:`.placeholders`); a relative program is looked up on
+    PATH (or relative to the profile's folder when it contains a slash)."""
     env: Mapping[str, str] = field(default_factory=dict)
-    """Environment variables set for it (added to ours)."""
+    """Environment variables set for it (added to ours), with placeholders."""
     window_timeout_s: float = 30.0
-    """How long to wait for its window to appear, seconds."""
+    """How long to wait for its window (the one titled exactly ``window.title``) to appear,
+    seconds; also how long a helper may take to be ready."""
     position: tuple[int, int] | None = None
     """Where to place the window's client area on the screen (pixels), or None to leave it."""
     steps: tuple[Step, ...] = ()
     """What to press or click once the window is up to reach play (a menu, a title screen)."""
+    helpers: tuple[Helper, ...] = ()
+    """Processes started before the game (in order) and stopped with it."""
+    requires: tuple[str, ...] = ()
+    """Files the game needs (with placeholders), e.g. a downloaded web game's ``index.html``:
+    the launcher refuses to start without them."""
+    install: str | None = None
+    """How to install the game, told to the user when its program or a required file is
+    missing (e.g. ``"apt-get install xgalaga"``)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 from screen_agent.files import atomic_write_text
-from screen_agent.profile.model import GameProfile, Step
+from screen_agent.profile.model import GameProfile, Helper, Step
 
 
 def profile_to_dict(profile: GameProfile) -> dict[str, Any]:
@@ -42,6 +42,12 @@ def profile_to_dict(profile: GameProfile) -> dict[str, Any]:
             table["position"] = {"x": launch.position[0], "y": launch.position[1]}
         if launch.steps:
             table["steps"] = [_step(s) for s in launch.steps]
+        if launch.helpers:
+            table["helpers"] = [_helper(h) for h in launch.helpers]
+        if launch.requires:
+            table["requires"] = list(launch.requires)
+        if launch.install is not None:
+            table["install"] = launch.install
         doc["launch"] = table
     doc["regions"] = {
         n: {"x": r.x, "y": r.y, "width": r.width, "height": r.height}
@@ -66,6 +72,15 @@ def _step(step: Step) -> dict[str, Any]:
         table["click"] = {"x": step.click[0], "y": step.click[1]}
     if step.wait_ms:
         table["wait_ms"] = step.wait_ms
+    return table
+
+
+def _helper(helper: Helper) -> dict[str, Any]:
+    table: dict[str, Any] = {"command": list(helper.command)}
+    if helper.env:
+        table["env"] = dict(helper.env)
+    if helper.ready_tcp is not None:
+        table["ready_tcp"] = helper.ready_tcp
     return table
 
 

@@ -10,10 +10,12 @@ import dataclasses
 import json
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -22,7 +24,7 @@ from screen_agent.agent.config import DQNConfig
 from screen_agent.agent.dqn import DQNAgent
 from screen_agent.agent.networks import is_image_space
 from screen_agent.agent.replay import ReplayBuffer
-from screen_agent.agent.schedules import LinearSchedule
+from screen_agent.agent.schedules import LinearSchedule, epsilon_schedule
 from screen_agent.envs.factory import action_names, make_env, newest_frame
 from screen_agent.training.checkpoint import (
     BEST,
@@ -33,6 +35,7 @@ from screen_agent.training.checkpoint import (
     save_arrays,
     save_checkpoint,
 )
+from screen_agent.training.episode_recording import EpisodeRecorder
 from screen_agent.training.evaluate import EvalResult, evaluate
 from screen_agent.training.metrics import RunLogger
 from screen_agent.training.runtime import configure_torch, keep_freed_memory
@@ -89,6 +92,8 @@ def train(
     progress: bool = True,
     tensorboard: bool = True,
     fresh_replay: bool = False,
+    baseline_episodes: int = 5,
+    demos: Sequence[Path] = (),
 ) -> TrainResult:
     """Train a DQN on ``env_id`` for ``config.total_steps`` environment steps.
 
@@ -96,7 +101,10 @@ def train(
     exploration position, RNG and replay) up to the ``total_steps`` given now; exploration keeps
     the run's own schedule (its decay is not stretched to the new total). ``fresh_replay``
     resumes with an empty replay. Ctrl+C saves the run (checkpoint and replay) before it
-    raises KeyboardInterrupt.
+    raises KeyboardInterrupt. A new run first plays ``baseline_episodes`` random episodes
+    (the report's random-policy line); the run directory gets ``report.html`` at the end.
+    With ``demos`` (files of :mod:`.demos` recorded on ``env_id``), the agent first learns
+    from them alone, then mixes them into its batches (:mod:`.demo_learning`).
     """
     run_dir = Path(run_dir)
     started = time.perf_counter()
@@ -106,7 +114,7 @@ def train(
     torch.manual_seed(seed)
 
     env = make_env(env_id, training=True)
-    eval_env = make_env(env_id, training=False)
+    eval_env = _rendering_eval_env(env_id)
     obs_space = env.observation_space
     stacked = is_image_space(obs_space.shape, obs_space.dtype)
     agent = DQNAgent(
@@ -145,7 +153,34 @@ def train(
         json.dumps({"env_id": env_id, "seed": seed, **config_to_json(config)}, indent=2)
     )
     logger = RunLogger(run_dir, tensorboard=tensorboard)
-    epsilon = LinearSchedule(config.eps_start, config.eps_end, exploration_steps)
+    # A schedule of its own (Dopamine's, after the warm-up) does not depend on total_steps;
+    # the fraction-of-total one keeps the run's first horizon on resume.
+    epsilon = (
+        epsilon_schedule(config)
+        if config.eps_decay_steps > 0
+        else LinearSchedule(config.eps_start, config.eps_end, exploration_steps)
+    )
+    recorder = EpisodeRecorder(run_dir, fps=_frames_per_second(eval_env))
+    if not resume and baseline_episodes > 0:
+        # A generator of its own: the training's random stream stays what it was.
+        chance = np.random.default_rng(seed + EVAL_SEED_OFFSET)
+        random_play = evaluate(
+            eval_env, lambda _obs: int(chance.integers(eval_env.action_space.n)), baseline_episodes,
+            EVAL_SEED_OFFSET - baseline_episodes,
+        )  # fmt: skip
+        logger.baseline(random_play.returns)
+    mixer = None
+    if demos:
+        from screen_agent.training.demo_learning import DemoMixer
+
+        mixer = DemoMixer.load(
+            demos, "gym", env_id, action_names(env), obs_space.shape, agent, replay, config, seed
+        )
+        # DQfD's pre-training: on the demonstrations alone, before the agent acts.
+        while mixer.pretraining(agent.updates):
+            mixer.update(config.batch_size)
+            if agent.updates % config.target_update_interval == 0:
+                agent.update_target()
 
     def save(path: Path) -> None:
         save_run_checkpoint(
@@ -189,7 +224,9 @@ def train(
 
             if step >= config.learning_starts and step % config.train_freq == 0:
                 for _ in range(config.gradient_steps):
-                    if replay.can_sample(config.batch_size):
+                    if mixer is not None:
+                        pending_stats.append(mixer.update(config.batch_size))
+                    elif replay.can_sample(config.batch_size):
                         pending_stats.append(agent.update(replay.sample(config.batch_size)))
             if step % config.target_update_interval == 0:
                 agent.update_target()
@@ -214,7 +251,7 @@ def train(
 
             if config.eval_interval and step % config.eval_interval == 0:
                 last_eval = evaluate(
-                    eval_env, greedy, config.eval_episodes, EVAL_SEED_OFFSET + step
+                    eval_env, greedy, config.eval_episodes, EVAL_SEED_OFFSET + step, recorder, step
                 )
                 logger.evaluation(step, last_eval.mean, last_eval.std, config.eval_episodes)
                 if config.keep_best and last_eval.mean >= best_eval:
@@ -233,6 +270,7 @@ def train(
         env.close()
         eval_env.close()
     _save_all(save, replay, run_dir, config)
+    write_report_safely(run_dir)
     return TrainResult(
         run_dir=run_dir,
         steps=step,
@@ -241,6 +279,34 @@ def train(
         best_eval_mean=None if best_eval == -np.inf else best_eval,
         seconds=time.perf_counter() - started,
     )
+
+
+def _rendering_eval_env(env_id: str) -> gym.Env:
+    """The evaluation env, rendering frames for the report's animation when it can."""
+    try:
+        return make_env(env_id, training=False, render_mode="rgb_array")
+    except gym.error.DependencyNotInstalled:
+        return make_env(env_id, training=False)  # e.g. no pygame: no screen frames
+
+
+def _frames_per_second(env: gym.Env) -> float:
+    """Frames per second of play: the env's own, else 15 (Atari with frame skip 4)."""
+    return (
+        float(env.metadata.get("render_fps") or 15)
+        if not is_image_space(env.observation_space.shape, env.observation_space.dtype)
+        else 15.0
+    )
+
+
+def write_report_safely(run_dir: Path) -> Path | None:
+    """Write the run's report.html; a failure is printed, never raised (the run is saved)."""
+    from screen_agent.training.report import write_report
+
+    try:
+        return write_report(run_dir)
+    except Exception as error:
+        print(f"warning: no report for {run_dir}: {type(error).__name__}: {error}")
+        return None
 
 
 def _save_all(save: Any, replay: ReplayBuffer, run_dir: Path, config: DQNConfig) -> None:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from screen_agent.errors import UserError
 from screen_agent.training.events import PauseEvent, TrainerEvent
 
 if TYPE_CHECKING:
+    from screen_agent.agent.config import DQNConfig
     from screen_agent.training.evaluate import EvalResult
 
 POLL_S = 0.05
@@ -53,6 +55,11 @@ class ScreenJob:
     """Training: continue the run in ``run_dir``."""
     fresh_replay: bool = False
     """Resume with an empty replay (when replay.npz is damaged)."""
+    preset: str | None = None
+    """Training: a hyperparameter preset by name (``agent.config.PRESETS``); None: the
+    data-efficient screen preset."""
+    demos: tuple[Path, ...] = ()
+    """Training: demonstration files to learn from first."""
     episodes: int | None = None
     """Play: episodes to play (None: until stopped)."""
     epsilon: float = 0.0
@@ -102,6 +109,8 @@ def run_job(
                 minutes=job.minutes,
                 resume=job.resume,
                 fresh_replay=job.fresh_replay,
+                config=_preset(job, profile.decisions_per_second),
+                demos=job.demos,
             )
         else:
             agent = load_screen_agent(job.checkpoint, session, device, job.seed)
@@ -123,6 +132,20 @@ def run_job(
             watcher.join()
     finally:
         session.close()
+
+
+def _preset(job: ScreenJob, decisions_per_second: float) -> DQNConfig | None:
+    """The job's preset, its total steps sized from its minutes (None: the trainer's default)."""
+    if job.preset is None:
+        return None
+    from screen_agent.agent.config import PRESETS
+
+    if job.preset not in PRESETS:
+        raise UserError(f"unknown preset {job.preset!r}; use one of {', '.join(PRESETS)}")
+    config = PRESETS[job.preset]()
+    if job.minutes is not None:
+        config = config.replace(total_steps=int(job.minutes * 60 * decisions_per_second))
+    return config
 
 
 def _follow(

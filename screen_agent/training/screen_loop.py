@@ -1,47 +1,40 @@
 """Real-time DQN training on a live screen game.
 
-The actor runs on the game's decision clock in the calling thread and never waits for learning:
-it acts with its own copy of the Q-network, refreshed from the learner every few updates.
-Gradient updates run beside it (:mod:`.learner`) at a set replay ratio. Every tick's lateness
-and the capture-to-keypress latency are measured and logged.
+The actor runs on the game's decision clock in this process and never waits for learning: it
+acts with its own copy of the Q-network, which follows the weights the learner publishes.
+Gradient updates run in a process of their own (:mod:`.learner_process`), which owns the
+agent and the replay and writes the checkpoints, so the two use both cores with no GIL
+between them and a checkpoint never stalls the actor. Every tick's lateness and the
+capture-to-keypress latency are measured and logged.
 
-A pause (the app's Pause, the game window losing focus, a checkpoint being written) breaks the
-chain of transitions: the transition that spans it is not stored (the game moved on while the
-agent was not acting) and the replay starts a new chain from the first frame after it, so
-nothing is learnt across a pause and no n-step return bootstraps over one. Rewards are clipped
-for learning (``reward_clip``); the raw rewards are what the logs and episode returns show.
+A pause (the app's Pause, the game window losing focus or being covered) breaks the chain of
+transitions: the transition that spans it is not stored (the game moved on while the agent was
+not acting) and the replay starts a new chain from the first frame after it, so nothing is
+learnt across a pause and no n-step return bootstraps over one. Rewards are clipped for
+learning (``reward_clip``); the raw rewards are what the logs and episode returns show.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from screen_agent.agent.config import DQNConfig, screen_config
-from screen_agent.agent.dqn import DQNAgent
-from screen_agent.agent.replay import ReplayBuffer
-from screen_agent.agent.schedules import LinearSchedule
+from screen_agent.agent.config import DQNConfig, replay_ratio, screen_efficient_config
+from screen_agent.agent.schedules import epsilon_schedule
 from screen_agent.envs.screen import EnvStopped
 from screen_agent.envs.session import ScreenSession
 from screen_agent.files import atomic_write_text
-from screen_agent.training.checkpoint import (
-    CHECKPOINT,
-    REPLAY,
-    load_arrays,
-    load_checkpoint,
-    save_arrays,
-)
+from screen_agent.training.checkpoint import CHECKPOINT, load_checkpoint
 from screen_agent.training.control import RunControl
+from screen_agent.training.episode_recording import EpisodeRecorder
 from screen_agent.training.events import (
     EpisodeEvent,
     FrameEvent,
@@ -49,10 +42,15 @@ from screen_agent.training.events import (
     StatsEvent,
     TrainerEvent,
 )
-from screen_agent.training.gym_loop import config_from_json, config_to_json, save_run_checkpoint
-from screen_agent.training.learner import Learner, LearnerSettings
+from screen_agent.training.gym_loop import config_from_json, config_to_json, write_report_safely
+from screen_agent.training.learner_process import (
+    LearnerProcess,
+    LearnerSpec,
+    LearnerStats,
+    SnapshotActor,
+    actor_network,
+)
 from screen_agent.training.metrics import RunLogger
-from screen_agent.training.runtime import keep_freed_memory
 
 PAUSE_POLL_S = 0.05
 """How often a paused trainer checks for resume or stop, seconds."""
@@ -62,7 +60,10 @@ PAUSE_POLL_S = 0.05
 class RealtimeSettings:
     """How acting and learning share the machine, and what the run keeps."""
 
-    learner: LearnerSettings = field(default_factory=LearnerSettings)
+    learner_threads: int = 1
+    """Torch threads of the learner process (1 beats 2 beside an actor: bench/README.md)."""
+    publish_every: int = 10
+    """Learner updates between weight snapshots for the actor."""
     actor_threads: int = 1
     """Torch threads of the actor (a batch-1 forward is fastest on one)."""
     stats_interval_s: float = 2.0
@@ -70,42 +71,11 @@ class RealtimeSettings:
     frame_event_every: int = 2
     """Decisions between FrameEvents (the agent's-eye view)."""
     replay_snapshot_s: float = 600.0
-    """Seconds between snapshots of the replay buffer (0: only at the end); written with the
-    keys released, so a crash loses at most this much experience."""
+    """Seconds between snapshots of the replay buffer (0: only at the end), so a crash loses
+    at most this much experience; the learner process writes them while the actor goes on."""
     reward_clip: float = 1.0
     """Rewards are clipped to [-reward_clip, reward_clip] for learning (0: not clipped), so one
     misread score cannot swamp the values; the logs keep the raw ones."""
-
-
-class Actor:
-    """Acts epsilon-greedily with its own copy of the online network."""
-
-    def __init__(self, agent: DQNAgent, rng: np.random.Generator) -> None:
-        self.net = copy.deepcopy(agent.online).eval().requires_grad_(False)
-        # Batch-1 forwards are faster in the default layout than channels-last.
-        self.net.to(memory_format=torch.contiguous_format)
-        self.n_actions = agent.n_actions
-        self.device = agent.device
-        self.rng = rng
-        self._lock = threading.Lock()
-        self._pending: dict[str, torch.Tensor] | None = None
-
-    def publish(self, online: torch.nn.Module) -> None:
-        """Called by the learner: hand over a snapshot of the online weights."""
-        snapshot = {k: v.detach().clone() for k, v in online.state_dict().items()}
-        with self._lock:
-            self._pending = snapshot
-
-    def act(self, obs: np.ndarray, epsilon: float) -> int:
-        with self._lock:
-            pending, self._pending = self._pending, None
-        if pending is not None:
-            self.net.load_state_dict(pending)  # copies into the net's own (contiguous) layout
-        if epsilon > 0.0 and self.rng.random() < epsilon:
-            return int(self.rng.integers(self.n_actions))
-        with torch.inference_mode():
-            q = self.net(torch.as_tensor(obs[None], device=self.device))
-        return int(q.argmax(dim=1)[0])
 
 
 class ScreenTrainer(RunControl):
@@ -121,12 +91,15 @@ class ScreenTrainer(RunControl):
         on_event: called from the trainer's thread with each TrainerEvent.
         minutes: training time; None runs until ``stop()``.
         resume: continue the run in ``run_dir`` (its own configuration and exploration).
-        config: hyperparameters (default: the screen preset).
+        config: hyperparameters (default: the data-efficient screen preset, one update per
+            decision; the replay ratio is ``gradient_steps / train_freq``).
         settings: how acting and learning share the machine.
         fresh_replay: on resume, start with an empty replay (e.g. when replay.npz is damaged).
+        demos: demonstration files to learn from first (DQfD); see :mod:`.demos`.
 
-    ``run()`` raises :class:`~screen_agent.training.learner.LearnerFailed` after saving the run
-    when the learner failed, and passes on errors of the session (a closed game window).
+    ``run()`` raises :class:`~screen_agent.training.learner_process.LearnerFailed` after
+    saving the run when the learner failed, and passes on errors of the session (a closed game
+    window) after saving the run.
     """
 
     def __init__(
@@ -141,6 +114,7 @@ class ScreenTrainer(RunControl):
         config: DQNConfig | None = None,
         settings: RealtimeSettings | None = None,
         fresh_replay: bool = False,
+        demos: tuple[Path, ...] = (),
     ) -> None:
         super().__init__(session)
         self.session = session
@@ -153,8 +127,9 @@ class ScreenTrainer(RunControl):
         self._resume_run = resume
         self.fresh_replay = fresh_replay
         self.settings = settings or RealtimeSettings()
+        self.demos = tuple(Path(d) for d in demos)
         if config is None:
-            config = screen_config()
+            config = screen_efficient_config()
             if minutes is not None:
                 config = config.replace(
                     total_steps=int(minutes * 60 * self.profile.decisions_per_second)
@@ -162,8 +137,8 @@ class ScreenTrainer(RunControl):
         self.config = config
 
     def run(self) -> None:
-        keep_freed_memory()
-        # Hand the GIL over quickly, so the actor wakes on time while the learner runs Python.
+        # Hand the GIL over quickly, so the actor wakes on time while the weights follower or
+        # the learner queue's feeder thread runs Python.
         previous_switch = sys.getswitchinterval()
         sys.setswitchinterval(0.0001)
         try:
@@ -177,77 +152,61 @@ class ScreenTrainer(RunControl):
             # The run's hyperparameters and exploration schedule are the run's own: a resumed
             # session's minutes say how much longer to train, not how long the whole run is.
             self.config = config_from_json(state["config"])
-        config, settings, session = self.config, self.settings, self.session
-        torch.set_num_threads(settings.actor_threads)
-        rng = np.random.default_rng(self.seed)
+        torch.set_num_threads(self.settings.actor_threads)
         torch.manual_seed(self.seed)
-        space = session.observation_space
-        agent = DQNAgent(
-            space.shape,
-            space.dtype,
-            session.action_space.n,
-            config,
-            self.device,
-            rng,
-            session.action_names,
+        space = self.session.observation_space
+        spec = LearnerSpec(
+            obs_shape=tuple(space.shape),
+            obs_dtype=np.dtype(space.dtype).str,
+            n_actions=int(self.session.action_space.n),
+            action_names=self.session.action_names,
+            config=self.config,
+            device=str(self.device),
+            seed=self.seed,
+            run_dir=self.run_dir,
+            env_id=f"screen:{self.profile.name}",
+            replay_ratio=replay_ratio(self.config),
+            threads=self.settings.learner_threads,
+            publish_every=self.settings.publish_every,
+            resume=state is not None,
+            fresh_replay=self.fresh_replay,
+            demos=self.demos,
+            demo_source=("screen", self.profile.name),
         )
-        replay = ReplayBuffer(
-            config.buffer_size,
-            space.shape[1:],
-            space.dtype,
-            space.shape[0],
-            config.n_step,
-            config.gamma,
-            np.random.default_rng(self.seed + 1),
-        )
-        run = _Run(self, agent, replay, rng)
+        run = _Run(self, spec, np.random.default_rng(self.seed))
         if state is not None:
-            agent.load_state_dict(state["agent"], source=str(self.run_dir / CHECKPOINT))
             run.step, run.episodes = int(state["step"]), int(state["episodes"])
-            rng.bit_generator.state = state["rng"]
-            if (self.run_dir / REPLAY).exists() and not self.fresh_replay:
-                replay.load_state_dict(load_arrays(self.run_dir / REPLAY))
+            run.rng.bit_generator.state = state["rng"]
         run.go()
 
 
 class _Run:
     """One session of a screen training run: the actor loop and its bookkeeping."""
 
-    def __init__(
-        self,
-        trainer: ScreenTrainer,
-        agent: DQNAgent,
-        replay: ReplayBuffer,
-        rng: np.random.Generator,
-    ) -> None:
+    def __init__(self, trainer: ScreenTrainer, spec: LearnerSpec, rng: np.random.Generator) -> None:
         self.t = trainer
-        self.agent, self.replay, self.rng = agent, replay, rng
+        self.spec = spec
+        self.rng = rng
         self.step = 0
         self.episodes = 0
-        self.replay_lock = threading.Lock()
         self.chain_broken = False
         """True after a pause: the next transition spans it and is not stored."""
+        self.learner_stats = LearnerStats()
+        """The learner's statistics since the last StatsEvent."""
 
     def go(self) -> None:
         t, config, settings = self.t, self.t.config, self.t.settings
-        session, replay = t.session, self.replay
-        actor = Actor(self.agent, self.rng)
-        epsilon = LinearSchedule(
-            config.eps_start, config.eps_end, int(config.eps_fraction * config.total_steps)
-        )
+        session = t.session
+        epsilon = epsilon_schedule(config)
         t.run_dir.mkdir(parents=True, exist_ok=True)
-        config_json = {
-            "env_id": f"screen:{t.profile.name}",
-            "seed": t.seed,
-            **config_to_json(config),
-        }
+        config_json = {"env_id": self.spec.env_id, "seed": t.seed, **config_to_json(config)}
         atomic_write_text(t.run_dir / "config.json", json.dumps(config_json, indent=2))
-        self.logger = RunLogger(t.run_dir)
-        self.learner = Learner(
-            self.agent, replay, self.replay_lock, actor.publish, config, settings.learner, t._stop
+        self.learner = LearnerProcess(self.spec)
+        actor = SnapshotActor(
+            actor_network(self.spec), self.learner.weights, self.spec.n_actions, t.device, self.rng
         )
-        self.learner.decisions = self.step
-        self.learner.start()
+        self.logger = RunLogger(t.run_dir)
+        recorder = EpisodeRecorder(t.run_dir, fps=t.profile.decisions_per_second)
         lateness: deque[float] = deque(maxlen=2000)
         latency: deque[float] = deque(maxlen=2000)
         window_start, window_step = time.monotonic(), self.step
@@ -255,10 +214,13 @@ class _Run:
         deadline = None if t.minutes is None else started + t.minutes * 60
         next_snapshot = started + settings.replay_snapshot_s
         clip = settings.reward_clip
+        learner = self.learner
+        failure: BaseException | None = None
         try:
             obs, _ = session.reset(seed=t.seed)
-            with self.replay_lock:
-                replay.start_episode(obs[-1])
+            learner.start_episode(obs[-1])
+            recorder.start()
+            recorder.add(obs, self._screen())
             eps = epsilon(self.step)
             action = actor.act(obs, eps)
             while not t._stop.is_set() and (deadline is None or time.monotonic() < deadline):
@@ -270,16 +232,16 @@ class _Run:
                 # Choose the next action first: bookkeeping must not delay the next keypress.
                 next_eps = epsilon(self.step + 1)
                 next_action = None if done else actor.act(next_obs, next_eps)
-                spans_pause = self.chain_broken or bool(info["paused_s"])
-                with self.replay_lock:
-                    if not spans_pause:
-                        learnt = float(np.clip(reward, -clip, clip)) if clip > 0 else reward
-                        replay.add(action, learnt, terminated, truncated, next_obs[-1])
-                    elif not done:
-                        replay.start_episode(next_obs[-1])  # a new chain from after the pause
+                if next_action is not None:
+                    session.press(next_action)
+                if self.chain_broken or info["paused_s"]:
+                    if not done:
+                        learner.start_episode(next_obs[-1])  # a new chain from after the pause
+                else:
+                    learnt = float(np.clip(reward, -clip, clip)) if clip > 0 else reward
+                    learner.add(action, learnt, terminated, truncated, next_obs[-1])
                 self.chain_broken = False
                 self.step += 1
-                self.learner.decisions = self.step
                 lateness.append(info["lateness_s"])
                 if not info["paused_s"]:
                     latency.append(info["latency_s"])
@@ -287,36 +249,54 @@ class _Run:
                     self.logger.reward(self.step, value, rule)
                 if self.step % settings.frame_event_every == 0:
                     t.on_event(FrameEvent(self.step, next_obs, t.profile.action_names[action]))
+                recorder.add(next_obs, self._screen())
                 obs, eps = next_obs, next_eps
                 if done:
                     self.episodes += 1
                     ret, length = float(info["episode"]["r"]), int(info["episode"]["l"])
                     self.logger.episode(self.step, self.episodes, ret, length)
                     t.on_event(EpisodeEvent(self.step, self.episodes, ret, length))
+                    recorder.finish(ret, self.step)
                     obs, _ = session.reset()
-                    with self.replay_lock:
-                        replay.start_episode(obs[-1])
+                    learner.start_episode(obs[-1])
+                    recorder.start()
+                    recorder.add(obs, self._screen())
                     next_action = actor.act(obs, eps)
                 action = next_action
+                self.learner_stats.add(learner.poll())  # raises LearnerFailed if it failed
                 now = time.monotonic()
                 if now - window_start >= settings.stats_interval_s:
-                    self._stats(
-                        eps, (self.step - window_step) / (now - window_start), lateness, latency
-                    )
+                    rate = (self.step - window_step) / (now - window_start)
+                    self._stats(eps, rate, lateness, latency)
                     window_start, window_step = now, self.step
                 snapshot = settings.replay_snapshot_s > 0 and now >= next_snapshot
                 if self.step % config.checkpoint_interval == 0 or snapshot:
-                    self._checkpoint(with_replay=snapshot)
-                    next_snapshot = time.monotonic() + settings.replay_snapshot_s
+                    learner.save(self._meta(), with_replay=snapshot)
+                    if snapshot:
+                        next_snapshot = now + settings.replay_snapshot_s
         except EnvStopped:
             pass  # stop() during a wait in the env
+        except BaseException as error:
+            failure = error
+            raise
         finally:
             session.release_keys()
             t._stop.set()
-            self.learner.join()
+            actor.close()
             self.logger.close()
-            self._save(with_replay=True)
-        self.learner.check()
+            try:
+                learner.stop(self._meta(), with_replay=True)
+            except BaseException:
+                if failure is None:
+                    raise  # the learner's own failure, after it saved the run
+        write_report_safely(t.run_dir)
+
+    def _meta(self) -> dict:
+        return {"step": self.step, "episodes": self.episodes, "rng": self.rng.bit_generator.state}
+
+    def _screen(self) -> np.ndarray | None:
+        frame = self.t.session.screen.last_frame
+        return None if frame is None else frame.pixels
 
     def _wait_out_pause(self) -> None:
         """Keys released until resume or stop; the chain of transitions ends here."""
@@ -324,7 +304,7 @@ class _Run:
         t.session.release_keys()
         t.on_event(PauseEvent("paused"))
         while t._paused.is_set() and not t._stop.wait(PAUSE_POLL_S):
-            pass
+            self.learner.poll()
         t.session.restart_clock()
         self.chain_broken = True
         t.on_event(PauseEvent(None))
@@ -332,7 +312,8 @@ class _Run:
     def _stats(
         self, eps: float, rate: float, lateness: deque[float], latency: deque[float]
     ) -> None:
-        stats = self.learner.take_stats()
+        stats = self.learner_stats.means()
+        self.learner_stats = LearnerStats()
         event = StatsEvent(
             step=self.step,
             updates=self.learner.updates,
@@ -346,31 +327,11 @@ class _Run:
         self.logger.training(
             self.step, {"epsilon": eps, "steps_per_second": event.decisions_per_second, **stats}
         )
-        self.logger.realtime(self.step, event.updates, np.asarray(lateness), np.asarray(latency))
+        self.logger.realtime(
+            self.step,
+            event.updates,
+            np.asarray(lateness),
+            np.asarray(latency),
+            decisions_per_second=rate,
+        )
         self.t.on_event(event)
-
-    def _checkpoint(self, with_replay: bool) -> None:
-        """A checkpoint in the middle of play: keys released first (writing may stall the
-        actor), the clock restarted after, and the transition chain broken across it."""
-        self.t.session.release_keys()
-        self._save(with_replay)
-        self.t.session.restart_clock()
-        self.chain_broken = True
-
-    def _save(self, with_replay: bool) -> None:
-        """checkpoint.pt first, then replay.npz: a failed replay write keeps the checkpoint."""
-        t = self.t
-        with self.learner.update_lock:
-            save_run_checkpoint(
-                t.run_dir / CHECKPOINT,
-                f"screen:{t.profile.name}",
-                t.config,
-                self.agent,
-                self.step,
-                self.episodes,
-                float("-inf"),
-                self.rng,
-            )
-        if with_replay and t.config.save_replay:
-            with self.replay_lock:
-                save_arrays(t.run_dir / REPLAY, self.replay.state_dict())

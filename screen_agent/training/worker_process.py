@@ -16,6 +16,7 @@ any error, on SIGTERM (sent if it does not end in time), and if its parent dies.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import queue
 import threading
@@ -67,6 +68,9 @@ class WorkerStarter:
         self._context = multiprocessing.get_context("spawn")
         self._spare: _Child | None = None
         self._lock = threading.Lock()
+        # Before multiprocessing's own exit handler joins the children: a spare child waits
+        # for a job and would keep that join waiting.
+        atexit.register(self.close)
 
     def prepare(self) -> None:
         """Start a spare child now, unless one is waiting already."""
@@ -100,7 +104,10 @@ class WorkerStarter:
             target=_child_main,
             args=(child.jobs, child.messages, child.stop, child.pause),
             name="screen-agent worker",
-            daemon=True,  # ended (SIGTERM: keys released) if this process exits first
+            # Not daemonic: it starts a learner process of its own (daemonic processes may not
+            # have children). It ends by itself when this process is gone (checked every
+            # second, keys released), and a spare child is closed at exit (see __init__).
+            daemon=False,
         )
         child.process.start()
         return child
@@ -211,7 +218,7 @@ def describe(error: BaseException) -> str:
     with its type and the end of its traceback."""
     if isinstance(error, UserError | FileNotFoundError):
         return str(error)
-    from screen_agent.training.learner import LearnerFailed
+    from screen_agent.training.learner_process import LearnerFailed
 
     if isinstance(error, LearnerFailed) and error.__cause__ is not None:
         detail = "".join(traceback.format_exception(error.__cause__, limit=-6))

@@ -121,3 +121,71 @@ def test_checkpoint_for_other_action_names_is_refused():
     )
     with pytest.raises(IncompatibleCheckpointError, match="same action set"):
         renamed.load_state_dict(agent.state_dict())
+
+
+def image_batch(rng, size=8, n_actions=3) -> ReplayBatch:
+    return ReplayBatch(
+        obs=rng.integers(0, 256, size=(size, 4, 84, 84), dtype=np.uint8),
+        actions=rng.integers(n_actions, size=size),
+        returns=rng.normal(size=size).astype(np.float32),
+        next_obs=rng.integers(0, 256, size=(size, 4, 84, 84), dtype=np.uint8),
+        discounts=np.full(size, 0.9, dtype=np.float32),
+    )
+
+
+def test_target_synced_every_update_gives_the_same_loss_as_a_separate_target():
+    """With the target copied after every update (DrQ(eps)), the update skips the target pass;
+    the loss must be the one a separate target network gives."""
+    skip = make_agent(shape=(4, 84, 84), target_update_interval=1)
+    full = make_agent(shape=(4, 84, 84), target_update_interval=1)
+    full._target_is_online = lambda: False  # always run the target network
+    full.online.load_state_dict(skip.online.state_dict())
+    full.target.load_state_dict(skip.online.state_dict())
+    assert not skip._target_is_online()  # not claimed before the first hard update
+    skip.update_target()
+    full.update_target()
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        batch = image_batch(rng)
+        assert skip._target_is_online()
+        loss_skip = float(skip.update(batch)["loss"])
+        loss_full = float(full.update(batch)["loss"])
+        assert loss_skip == pytest.approx(loss_full, rel=1e-5)
+        assert not skip._target_is_online()  # the optimizer step changed the online network
+        skip.update_target()
+        full.update_target()
+
+
+def test_a_target_changed_after_the_copy_is_used_again():
+    agent = make_agent(shape=(4, 84, 84))
+    agent.update_target()
+    assert agent._target_is_online()
+    with torch.no_grad():
+        next(agent.target.parameters()).add_(1.0)
+    assert not agent._target_is_online()
+    agent.update_target()
+    assert agent._target_is_online()
+    agent.load_state_dict(agent.state_dict())
+    assert not agent._target_is_online()
+
+
+def test_augmented_update_runs_on_image_stacks_and_returns_detached_scalars():
+    agent = make_agent(shape=(4, 84, 84), augment_shift=4, augment_intensity=0.05)
+    stats = agent.update(image_batch(np.random.default_rng(6)))
+    for value in stats.values():
+        assert value.dim() == 0 and not value.requires_grad
+
+
+def test_thin_network_option():
+    thin = make_agent(shape=(4, 84, 84), cnn_width=0.5)
+    full = make_agent(shape=(4, 84, 84))
+    count = lambda net: sum(p.numel() for p in net.parameters())  # noqa: E731
+    assert count(thin.online) < count(full.online) / 3
+    assert thin.q_values(np.zeros((4, 84, 84), np.uint8)).shape == (3,)
+
+
+def test_checkpoint_of_another_network_width_is_refused():
+    thin = make_agent(shape=(4, 84, 84), cnn_width=0.5)
+    full = make_agent(shape=(4, 84, 84))
+    with pytest.raises(IncompatibleCheckpointError, match="another size"):
+        full.load_state_dict(thin.state_dict(), source="thin.pt")

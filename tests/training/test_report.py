@@ -188,7 +188,9 @@ def test_cartpole_report_holds_the_curve_the_evaluations_and_the_configuration(
     assert len(found["image/png"]) == 1  # the learning curve; no real-time or reward plots
     curve = found["image/png"][0]
     assert curve.format == "PNG" and curve.width >= 800 and 250 <= curve.height <= 600
-    assert not found["image/gif"]
+    # The loop records its evaluations: CartPole as gymnasium renders it (no 84x84 view).
+    assert len(found["image/gif"]) == 1 and found["image/gif"][0].n_frames > 1
+    assert (run_dir / "baseline.json").exists(), "a new run plays random episodes first"
 
     assert "CartPole-v1" in section_text(document, "configuration")
     table = config_table(document)
@@ -199,10 +201,10 @@ def test_cartpole_report_holds_the_curve_the_evaluations_and_the_configuration(
 
     evaluations = section_text(document, "evaluations")
     assert "★ best" in evaluations and "1,500" in evaluations
-    assert "No random-policy line" in section_text(document, "learning")
+    assert "Red dashed: uniformly random actions" in section_text(document, "learning")
     assert "Not a real-time run" in section_text(document, "realtime")
     assert "No reward events" in section_text(document, "rewards")
-    assert "No recording" in section_text(document, "episode")
+    assert "No agent's-eye view" in section_text(document, "episode")
 
 
 def test_cartpole_report_with_rendered_frames_and_a_baseline(
