@@ -124,6 +124,8 @@ def _cmd_gym_train(args: argparse.Namespace) -> int:
         run_dir = Path(args.run_dir or f"runs/{args.env_id.replace('/', '-')}-seed{args.seed}")
         config = _config_from_args(args.env_id, args)
         seed = args.seed
+    if args.learner_process:
+        from screen_agent.training.gym_async import train_with_learner_process as train
     result = train(
         args.env_id,
         config,
@@ -135,6 +137,7 @@ def _cmd_gym_train(args: argparse.Namespace) -> int:
         fresh_replay=args.fresh_replay,
         baseline_episodes=args.baseline_episodes,
         demos=[Path(d) for d in args.demos],
+        **({} if args.learner_process else {"tensorboard": True}),
     )
     print(f"trained {result.steps} steps, {result.episodes} episodes in {result.seconds:.0f} s")
     if args.final_eval_episodes > 0:
@@ -409,6 +412,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="start from this preset (default: the one for the environment: atari, cartpole)",
     )
     train_parser.add_argument(
+        "--learner-process",
+        action="store_true",
+        help="learn in a process of its own while the environment steps (as the screen mode)",
+    )
+    train_parser.add_argument(
         "--demos",
         nargs="+",
         default=[],
@@ -529,6 +537,11 @@ def build_parser() -> argparse.ArgumentParser:
     gui = commands.add_parser("gui", help="the desktop app (the default when there is a display)")
     # Declared here, not imported from screen_agent.gui: parsing must not load Qt.
     gui.add_argument("profile", nargs="?", help="a profile to open (calibration/NAME.toml)")
+    gui.add_argument(
+        "--launch",
+        action="store_true",
+        help="start the profile's game ([launch]) once the window is up; it stops with the app",
+    )
     gui.set_defaults(func=_cmd_gui)
 
     demo = commands.add_parser(

@@ -10,9 +10,7 @@ flagging those with no visible effect; a probe that fails says why in a dialog.
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
@@ -31,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from screen_agent.errors import UserError
 from screen_agent.gui.background import BackgroundTask, TaskControl
+from screen_agent.gui.cancellable import CancellableSink, wait_for_focus
 from screen_agent.gui.dialogs import show_error
 from screen_agent.gui.model import ProfileModel
 from screen_agent.keys import KEY_NAMES
@@ -45,40 +44,6 @@ ProbeFunction = Callable[[ProfileModel], ProbeJob]
 needs from the model (UserError if the profile is not ready)."""
 FOCUS_TIMEOUT_S = 30.0
 """How long the probe waits for the user to click the game window."""
-
-
-class _CancellableSink:
-    """The sink the probe presses keys with: raises once cancelled, and counts the presses
-    refused because the game had no focus."""
-
-    def __init__(self, sink: Any, control: TaskControl) -> None:
-        self.sink, self.control = sink, control
-        self.paused = 0
-
-    def hold(self, keys: Iterable[str]) -> Any:
-        self.control.raise_if_cancelled()
-        from screen_agent.input.sink import InputStatus
-
-        status = self.sink.hold(keys)
-        if status is not InputStatus.SENT:
-            self.paused += 1
-        return status
-
-    def release_all(self) -> None:
-        self.sink.release_all()
-
-    def restart(self, wait: Callable[[float], None] | None = None) -> Any:
-        self.control.raise_if_cancelled()
-        return self.sink.restart(wait)
-
-
-def wait_for_focus(check: Callable[[], bool], timeout_s: float, control: TaskControl) -> bool:
-    """Poll ``check`` until it is True; False after ``timeout_s`` or once cancelled."""
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline or control.wait(0.05):
-            return False
-    return True
 
 
 def live_probe(display: str | None = None) -> ProbeFunction:
@@ -109,7 +74,7 @@ def live_probe(display: str | None = None) -> ProbeFunction:
                             f"the game window never got keyboard focus in {FOCUS_TIMEOUT_S:.0f} s; "
                             "click the game window after pressing Test"
                         )
-                keys = _CancellableSink(sink, control)
+                keys = CancellableSink(sink, control)
                 reports = probe(
                     profile,
                     source,

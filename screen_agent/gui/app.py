@@ -1,7 +1,9 @@
 """``screen-agent gui [PROFILE]``: the main window.
 
 Open, create and save profiles; a live view of the game with its regions; the region picker;
-the actions and reward editors with the reward debugger; training with live plots. The CLI
+the actions and reward editors with the reward debugger; training with live plots; starting the
+profile's game; "Find for me" (calibration by watching the game); recording demonstrations;
+opening run reports. The CLI
 calls :func:`add_arguments` and :func:`run`; ``python -m screen_agent.gui`` calls :func:`main`.
 """
 
@@ -9,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +41,25 @@ from PySide6.QtWidgets import (
 from screen_agent.desktop import Desktop, open_desktop
 from screen_agent.errors import UserError
 from screen_agent.gui.actions_editor import ActionsEditor, ProbeFunction, live_probe
+from screen_agent.gui.calibration_panel import FindFunction, FindPanel, live_find
 from screen_agent.gui.controller import TrainerFactory, TrainingController
+from screen_agent.gui.demos_panel import DemosPanel, RecordFunction, live_record
 from screen_agent.gui.dialogs import show_error
-from screen_agent.gui.model import ProfileModel, RewardDebugModel, TrainingModel, blank_profile
+from screen_agent.gui.game_launcher import GameLauncher, LaunchFunction, launch_on_desktop
+from screen_agent.gui.keep_clear import Ask, Outcome, ask_no_room, keep_clear
+from screen_agent.gui.model import (
+    DemoListModel,
+    ProfileModel,
+    RewardDebugModel,
+    TrainingModel,
+    blank_profile,
+)
 from screen_agent.gui.preview import AreaFrame, AreaGrabber, LiveView
 from screen_agent.gui.region_picker import PickResult, RegionPicker
+from screen_agent.gui.report_opener import ReportOpener, open_in_browser
 from screen_agent.gui.reward_debugger import RewardDebugger
 from screen_agent.gui.reward_editor import RewardEditor
+from screen_agent.gui.run_bar import RunBar
 from screen_agent.gui.training_view import TrainingView
 from screen_agent.keys import KEY_NAMES
 from screen_agent.training.jobs import ScreenJob
@@ -96,17 +111,27 @@ def training_available() -> str | None:
     return None
 
 
+def new_run_dir(name: str) -> Path:
+    """``runs/NAME-YYYYmmdd-HHMMSS``: a new training run's folder."""
+    return Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
 def screen_trainer_factory(
-    profile_model: ProfileModel, starter: WorkerStarter | None = None
+    profile_model: ProfileModel,
+    starter: WorkerStarter | None = None,
+    run_dir: Callable[[], Path] | None = None,
+    demos: Callable[[], Sequence[Path]] | None = None,
 ) -> TrainerFactory:
     """A factory running the screen trainer on the saved profile in a child process
     (:class:`~screen_agent.training.worker_process.WorkerProcess`; ``starter`` may have one
-    ready)."""
+    ready), into the folder ``run_dir()`` names (default :func:`new_run_dir`), learning from
+    the demonstration files ``demos()`` first."""
 
     def factory(on_event: Callable[[Any], None]) -> WorkerProcess:
         path = _saved_profile(profile_model, "training")
-        run_dir = Path("runs") / f"{profile_model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        job = ScreenJob(path.resolve(), run_dir=run_dir.resolve())
+        folder = run_dir() if run_dir is not None else new_run_dir(profile_model.name)
+        files = tuple(Path(p).resolve() for p in (demos() if demos is not None else ()))
+        job = ScreenJob(path.resolve(), run_dir=folder.resolve(), demos=files)
         return WorkerProcess(job, on_event, starter)
 
     return factory
@@ -262,11 +287,23 @@ class MainWindow(QMainWindow):
         trainer_factory: TrainerFactory | str | None = None,
         probe: ProbeFunction | None = None,
         player_factory: Callable[[ProfileModel, Path], TrainerFactory] | None = None,
+        launch: LaunchFunction | None = None,
+        find: FindFunction | None = None,
+        record: RecordFunction | None = None,
+        open_url: Callable[[Path], bool] | None = None,
     ) -> None:
+        """Tests replace what touches the desktop: ``trainer_factory``, ``probe``,
+        ``player_factory``, ``launch`` (starts the game), ``find`` (the calibration job),
+        ``record`` (the demonstration recording) and ``open_url`` (opens a report)."""
         super().__init__()
         self.model = model or ProfileModel()
         self.training = TrainingModel()
         self.debug = RewardDebugModel()
+        self.demos = DemoListModel()
+        """The demonstration files the next training run learns from."""
+        self.run_dir: Path | None = None
+        """The current or last training run's folder."""
+        self._run_demos: tuple[Path, ...] = ()
         self.controller = TrainingController(self.training, self)
         self.starter: WorkerStarter | None = None
         """Keeps a trainer process started ahead of Train (live windows only)."""
@@ -274,13 +311,24 @@ class MainWindow(QMainWindow):
             unavailable = training_available()
             if unavailable is None and live:
                 self.starter = WorkerStarter()
-            trainer_factory = unavailable or screen_trainer_factory(self.model, self.starter)
+            trainer_factory = unavailable or screen_trainer_factory(
+                self.model,
+                self.starter,
+                run_dir=lambda: self.run_dir or new_run_dir(self.model.name),
+                demos=lambda: self._run_demos,
+            )
         self.trainer_factory: TrainerFactory | str = trainer_factory
         self.player_factory = player_factory or (
             lambda model, checkpoint: screen_player_factory(model, checkpoint, self.starter)
         )
         self.mode = "train"
         """What the controller runs: "train" or "play" (greedy play from a checkpoint)."""
+        self.live = live
+        self.ask_placement: Ask = ask_no_room
+        """Asks the user what to do when the app covers the game and cannot go beside it
+        (tests put a scripted answer here)."""
+        self._placed_late = False
+        """The app moved out of the way once during this run (see :meth:`_paused`)."""
         if live:
             preload_probe_modules()
         self.desktop: Desktop | None = None
@@ -299,13 +347,34 @@ class MainWindow(QMainWindow):
         self.reward_editor = RewardEditor(self.model, self.debug)
         self.reward_debugger = RewardDebugger(self.debug)
         self.training_view = TrainingView(self.training)
+        self.launcher = GameLauncher(launch or launch_on_desktop, self)
+        self.find_panel = FindPanel(
+            self.model,
+            find or live_find,
+            window_titles=self._window_titles,
+            before_watch=self._before_watch,
+        )
+        self.demos_panel = DemosPanel(
+            self.model, self.demos, record or live_record, before_record=self._before_record
+        )
+        self.reports = ReportOpener(open_url or open_in_browser, parent=self)
+        self.reports.failed.connect(lambda message: self.show_error(message, "Report"))
+        self.reports.opened.connect(
+            lambda path: self.statusBar().showMessage(f"opened {path}", 6000)
+        )
+        self.run_bar = RunBar(self.reports)
+        layout = self.training_view.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, self.run_bar)
         rewards = QSplitter(Qt.Orientation.Vertical)
         rewards.addWidget(self.reward_editor)
         rewards.addWidget(self.reward_debugger)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.profile_form, "Profile")
+        self.tabs.addTab(self.find_panel, "Find for me")
         self.tabs.addTab(self.actions_editor, "Actions")
         self.tabs.addTab(rewards, "Rewards")
+        self.tabs.addTab(self.demos_panel, "Demonstrations")
         self.tabs.addTab(self.training_view, "Training")
         splitter = QSplitter()
         splitter.addWidget(self.live_view)
@@ -325,8 +394,19 @@ class MainWindow(QMainWindow):
         self.model.regions_changed.connect(self._configure_debugger)
         self.model.rewards_changed.connect(self._configure_debugger)
         self.training.stats_added.connect(self._stats)
+        self.training.paused.connect(self._paused)
         self.training.state_changed.connect(lambda _s: self._update_buttons())
         self.controller.ended.connect(self._update_buttons)
+        self.controller.ended.connect(self._run_ended)
+        self.launcher.state_changed.connect(lambda _s: self._update_buttons())
+        self.launcher.launched.connect(self._game_launched)
+        self.launcher.failed.connect(lambda message: self.show_error(message, "Start game"))
+        self.launcher.exited.connect(lambda message: self.statusBar().showMessage(message, 10000))
+        # Minimised to keep off the game while it was watched or recorded: back when done.
+        for task in (self.find_panel.task, self.demos_panel.task):
+            task.finished.connect(lambda _result: self._restore())
+            task.errored.connect(lambda _message: self._restore())
+            task.cancelled.connect(self._restore)
         self.training.failed.connect(
             lambda message: self.show_error(
                 message, "Play failed" if self.mode == "play" else "Training failed"
@@ -385,6 +465,18 @@ class MainWindow(QMainWindow):
             "Ctrl+R",
             "Drag the game, score and game-over regions on a frozen screenshot",
         )
+        self.find_action = action(
+            "Find for me…",
+            self.show_find,
+            "Ctrl+F",
+            "Watch the game and propose its regions, score digits, game-over rule and keys",
+        )
+        self.launch_action = action(
+            "▶ Start game",
+            self.toggle_game,
+            None,
+            "Start the profile's game as its [launch] says, and place its window",
+        )
         self.start_action = action(
             "▶ Train", self.start_training, None, "Start training on the live game"
         )
@@ -404,13 +496,23 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
             bar.addAction(a)
         bar.addSeparator()
+        bar.addAction(self.launch_action)
         bar.addAction(self.pick_action)
+        bar.addAction(self.find_action)
         bar.addSeparator()
         for a in (self.start_action, self.pause_action, self.stop_action, self.play_action):
             bar.addAction(a)
+        game = self.menuBar().addMenu("&Game")
+        for a in (self.launch_action, self.pick_action, self.find_action):
+            game.addAction(a)
         train = self.menuBar().addMenu("&Training")
         for a in (self.start_action, self.pause_action, self.stop_action, self.play_action):
             train.addAction(a)
+        train.addSeparator()
+        self.report_action = action(
+            "Open a run's report…", self.run_bar.pick, None, "Open any run folder's report.html"
+        )
+        train.addAction(self.report_action)
 
     def _update_buttons(self) -> None:
         available = not isinstance(self.trainer_factory, str)
@@ -424,6 +526,21 @@ class MainWindow(QMainWindow):
         self.pause_action.setText("▶ Resume" if state == "paused" else "❚❚ Pause")
         self.stop_action.setEnabled(busy)
         self.play_action.setEnabled(available and not busy)
+        launcher = self.launcher.state
+        self.launch_action.setText(
+            "■ Stop game" if launcher in ("running", "stopping") else "▶ Start game"
+        )
+        self.launch_action.setEnabled(
+            launcher in ("idle", "running")
+            and (launcher == "running" or self.model.launch is not None)
+        )
+        self.launch_action.setToolTip(
+            "Stop the game this app started (and its helpers)"
+            if launcher == "running"
+            else "Start the profile's game as its [launch] says, and place its window"
+            if self.model.launch is not None
+            else "The profile has no [launch]: start the game yourself"
+        )
 
     # -- profiles
     def new_profile(self) -> None:
@@ -484,6 +601,8 @@ class MainWindow(QMainWindow):
         where = str(m.path) if m.path is not None else "not saved"
         self.status_profile.setText(f"profile: {m.name}{' *' if m.dirty else ''} ({where})")
         self.setWindowTitle(f"screen-agent — {m.name}{' *' if m.dirty else ''}")
+        if hasattr(self, "launch_action"):
+            self._update_buttons()
 
     # -- regions
     def pick_regions(self) -> RegionPicker | None:
@@ -547,7 +666,8 @@ class MainWindow(QMainWindow):
         self.last_frame = frame
         self.live_view.set_frame(frame)
         self.reward_editor.set_frame(frame.pixels, frame.origin)
-        if self.debug.rules and self.reward_debugger.isVisible():
+        # A covered frame is not the game's: its score pixels would fire rules falsely.
+        if self.debug.rules and self.reward_debugger.isVisible() and not frame.covered:
             self.debug.feed(frame.pixels, frame.time)
 
     def _configure_debugger(self) -> None:
@@ -560,14 +680,21 @@ class MainWindow(QMainWindow):
         if isinstance(self.trainer_factory, str):
             self.show_error(self.trainer_factory, "Training")
             return
+        if self._refuse_if_busy("Training"):
+            return
         problem = self.model.problem()
         if problem:
             self.show_error(problem, "The profile is not ready")
             return
         if (self.model.dirty or self.model.path is None) and not self.save():
             return
+        if not self._clear_for_run():
+            return
         self.tabs.setCurrentWidget(self.training_view)
         self.mode = "train"
+        self.run_dir = new_run_dir(self.model.name)
+        self._run_demos = self.demos.chosen()
+        self.run_bar.run_started(self.run_dir, len(self._run_demos))
         self.controller.start(self.trainer_factory)
         self._update_buttons()
 
@@ -608,7 +735,7 @@ class MainWindow(QMainWindow):
 
     def start_playing(self, checkpoint: str | Path) -> bool:
         """Play greedily with the agent in ``checkpoint`` in the worker thread, until Stop."""
-        if self.controller.running:
+        if self.controller.running or self._refuse_if_busy("Play"):
             return False
         problem = self.model.problem()
         if problem:
@@ -616,12 +743,125 @@ class MainWindow(QMainWindow):
             return False
         if (self.model.dirty or self.model.path is None) and not self.save():
             return False
+        if not self._clear_for_run():
+            return False
         self.tabs.setCurrentWidget(self.training_view)
         self.mode = "play"
+        self.run_bar.run_started(None)
         self.controller.start(self.player_factory(self.model, Path(checkpoint)))
         self.statusBar().showMessage(f"playing greedily with {checkpoint}")
         self._update_buttons()
         return True
+
+    def keep_clear_of_game(self, ask: bool = True) -> Outcome:
+        """Move (and shrink if it must) this window so it does not cover the game, whose
+        pixels the run is about to learn from; with no room beside the game, ask the user
+        (unless ``ask`` is False). Nothing happens without a desktop (tests without a
+        display) or while the game's window is not open (a run that launches it checks again
+        when the game reports the app in its way, see :meth:`_paused`)."""
+        if not self.isVisible() or (self.desktop is None and not self.live):
+            return Outcome.CLEAR
+        try:
+            desktop = self.open_desktop()
+        except UserError:
+            return Outcome.NO_GAME  # the run itself will say why there is no screen
+        outcome = keep_clear(self, desktop, self.model, self.ask_placement if ask else None)
+        if outcome not in (Outcome.CLEAR, Outcome.NO_GAME):
+            self.statusBar().showMessage(outcome.value, 8000)
+        return outcome
+
+    def _clear_for_run(self) -> bool:
+        """Keep clear of the game as a run starts; False if the user chose not to start."""
+        self._placed_late = False
+        return self.keep_clear_of_game().proceed
+
+    def _paused(self, message: str | None) -> None:
+        """Acting paused; if because this window covers the game (the message names it: e.g.
+        the game was launched under it), move out of the way, once a run."""
+        title = repr(self.windowTitle())
+        if message and title in message and self.controller.running and not self._placed_late:
+            self.keep_clear_of_game(ask=False)
+            self._placed_late = True
+
+    def _run_ended(self) -> None:
+        if self.mode == "train":
+            self.run_bar.run_ended()
+
+    # -- the game, "Find for me", demonstrations
+    def toggle_game(self) -> None:
+        """Start game / Stop game."""
+        if self.launcher.state == "running":
+            self.launcher.stop()
+            return
+        try:
+            self.launcher.start(self.model)
+        except UserError as error:
+            self.show_error(str(error), "Start game")
+            return
+        launch = self.model.launch
+        command = " ".join(launch.command) if launch is not None else self.model.name
+        self.statusBar().showMessage(f"starting {command}…")
+
+    def _game_launched(self, game: Any) -> None:
+        """The game is up: move this window off it (the live view shows it), and say so."""
+        if self.grabber is None and self.live and not self.timer.isActive():
+            self.timer.start()  # the live view had given up for want of a window
+        outcome = self.keep_clear_of_game(ask=False)
+        client = game.window.client
+        parts = [
+            f"started {game.title!r} ({client.width}x{client.height} at {client.x}, {client.y})",
+            *game.notes,
+        ]
+        if outcome not in (Outcome.CLEAR, Outcome.NO_GAME):
+            parts.append(outcome.value)
+        self.statusBar().showMessage("; ".join(parts), 15000)
+
+    def _restore(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
+            self.raise_()
+
+    def show_find(self) -> None:
+        self.tabs.setCurrentWidget(self.find_panel)
+
+    def _window_titles(self) -> list[str]:
+        own = self.windowTitle()
+        return [w.title for w in self.open_desktop().windows() if w.title and w.title != own]
+
+    def _refuse_if_busy(self, what: str) -> bool:
+        """True (and a one-line dialog) while something else uses the game: two of them
+        would press keys or watch each other's presses."""
+        busy = [
+            name
+            for name, running in (
+                ("a training or play run", self.controller.running),
+                ("Find for me", self.find_panel.task.running),
+                ("a recording of your play", self.demos_panel.task.running),
+            )
+            if running
+        ]
+        if busy:
+            self.show_error(f"{busy[0]} is using the game now; stop it first", what)
+        return bool(busy)
+
+    def _before_watch(self) -> bool:
+        """Before Find for me watches: nothing else using the game, this window off it."""
+        if self._refuse_if_busy("Find for me"):
+            return False
+        return self.keep_clear_of_game().proceed
+
+    def _before_record(self) -> bool:
+        """Before a demonstration: nothing else using the game, the profile saved (the
+        recording reads its files) and this window off the game."""
+        if self._refuse_if_busy("Record"):
+            return False
+        problem = self.model.problem()
+        if problem:
+            self.show_error(problem, "The profile is not ready")
+            return False
+        if (self.model.dirty or self.model.path is None) and not self.save():
+            return False
+        return self.keep_clear_of_game().proceed
 
     def _stats(self, event: Any) -> None:
         self.status_rate.setText(f"decisions/s: {event.decisions_per_second:.1f}")
@@ -641,11 +881,19 @@ class MainWindow(QMainWindow):
         return self.error_box
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Closing stops training and the probe (each releases every key) and the grabs."""
+        """Closing stops training, the probe, a calibration and a recording (each releases
+        every key), then the game the app started, and the grabs."""
         self.timer.stop()
+        # Everything that presses keys or watches the game ends first (each releases its
+        # keys), then the game this app started.
         self.actions_editor.runner.cancel()  # the probe's session releases its keys
+        self.find_panel.task.cancel()
+        self.demos_panel.task.cancel()
         self.controller.shutdown()
         self.actions_editor.runner.wait(5.0)
+        self.find_panel.task.wait(5.0)
+        self.demos_panel.task.wait(5.0)
+        self.launcher.close()
         if self.starter is not None:
             self.starter.close()
             self.starter = None
@@ -664,6 +912,28 @@ class MainWindow(QMainWindow):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``screen-agent gui``'s arguments to ``parser``."""
     parser.add_argument("profile", nargs="?", help="a profile to open (calibration/NAME.toml)")
+    parser.add_argument(
+        "--launch",
+        action="store_true",
+        help="start the profile's game ([launch]) once the window is up; it stops with the app",
+    )
+
+
+SIGNAL_POLL_MS = 250
+"""How often the event loop lets Python run its signal handlers, milliseconds."""
+
+
+def close_on_signals(window: QMainWindow) -> QTimer:
+    """Make Ctrl+C and SIGTERM close ``window`` as its close button does (runs stop and
+    release their keys, the game the app started stops) rather than kill the app with the
+    game left running. Returns the timer that lets Python see the signals while Qt waits
+    (keep it)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _sig, _frame: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)  # a return to Python now and then
+    timer.start(SIGNAL_POLL_MS)
+    return timer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -678,6 +948,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     window.show()
+    close_on_signals(window)
+    if getattr(args, "launch", False):  # the CLI's own parser may not declare it
+        window.launch_action.trigger()
     return int(app.exec())
 
 

@@ -208,7 +208,21 @@ class ProfileModel:
         self.window = window
         self._touch(self.regions_changed)
 
+    def set_window(self, window: WindowRef | None) -> None:
+        """Make regions relative to ``window``'s client area (None: absolute screen
+        coordinates); the regions themselves are unchanged."""
+        if window != self.window:
+            self.window = window
+            self._touch(self.regions_changed)
+
     # -- actions
+    def set_actions(self, actions: Sequence[Action]) -> None:
+        """Replace the whole action set (a calibration's proposal, accepted)."""
+        actions = list(actions)
+        if actions != self.actions:
+            self.actions = actions
+            self._touch(self.actions_changed)
+
     def add_action(self, name: str, keys: Sequence[str] = ()) -> int:
         """Append an action; returns its id."""
         self.actions.append(Action(name, tuple(keys)))
@@ -252,6 +266,13 @@ class ProfileModel:
             else:
                 table[key] = value
         self.set_rule(index, table)
+
+    def set_rules(self, tables: Sequence[Mapping[str, Any]]) -> None:
+        """Replace every reward rule (a calibration's rules merged with the kept ones)."""
+        rewards = [dict(t) for t in tables]
+        if rewards != self.rewards:
+            self.rewards = rewards
+            self._touch(self.rewards_changed)
 
     def remove_rule(self, index: int) -> None:
         del self.rewards[index]
@@ -463,3 +484,39 @@ class RewardDebugModel:
             self.fired.emit(firing)
         self.updated.emit()
         return fired
+
+
+# --- demonstrations ---------------------------------------------------------------------------
+class DemoListModel:
+    """The demonstration files a training run learns from first (``ScreenJob.demos``): each
+    file with whether it is used."""
+
+    def __init__(self) -> None:
+        self.changed = Signal()
+        """The list or a file's use changed (no arguments)."""
+        self.items: list[tuple[Path, bool]] = []
+
+    def add(self, path: str | Path, use: bool = True) -> int:
+        """Add ``path`` (or, if listed already, set its use); returns its index."""
+        path = Path(path)
+        for i, (known, _) in enumerate(self.items):
+            if known == path:
+                self.set_use(i, use)
+                return i
+        self.items.append((path, bool(use)))
+        self.changed.emit()
+        return len(self.items) - 1
+
+    def remove(self, index: int) -> None:
+        del self.items[index]
+        self.changed.emit()
+
+    def set_use(self, index: int, use: bool) -> None:
+        path, old = self.items[index]
+        if old != bool(use):
+            self.items[index] = (path, bool(use))
+            self.changed.emit()
+
+    def chosen(self) -> tuple[Path, ...]:
+        """The files used, in order."""
+        return tuple(path for path, use in self.items if use)

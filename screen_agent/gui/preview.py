@@ -5,7 +5,10 @@ profiles (the window found and followed through the desktop backend), or else th
 box of the regions (the whole primary monitor before there are any). A grab of a game-sized
 area takes well under a millisecond, so the main window grabs in the GUI thread on a ~15 fps
 timer. A grab that cannot be done (no such window, the window partly off the screen) gives a
-one-line reason, shown in the view instead of a frame.
+one-line reason, shown in the view instead of a frame. While other windows cover part of the
+game window, the frame carries the covered parts and the core's message naming the window on
+top (:meth:`GameWindow.obstruction`): the view marks them in red, since those pixels are not
+the game's and the agent waits until they are clear.
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ from screen_agent.gui.region_picker import COLOURS, numpy_to_qimage
 
 RETRY_S = 0.5
 """How long after a failed grab the next is tried, seconds."""
+COVER_FILL = QColor(255, 0, 0, 90)
+"""The red a covered part of the game is washed with (translucent: what covers it shows)."""
+COVER_EDGE = QColor(255, 40, 40)
+NOTE_BACK = QColor(0, 0, 0, 190)
+"""Behind the message, so it reads over any picture."""
+NOTE_COLOUR = QColor(255, 130, 130)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,11 @@ class AreaFrame:
     """``time.monotonic()`` after the grab."""
     screen_origin: tuple[int, int] = (0, 0)
     """Where pixel (0, 0) is on the screen."""
+    covered: tuple[Region, ...] = ()
+    """The parts of the frame other windows cover, frame pixels (the top-most last)."""
+    note: str = ""
+    """Why the frame is not all the game's ("'X' covers 40x560 px of the game window at
+    (0, 0); ..."), or ''."""
 
 
 class GrabFailed(UserError):
@@ -127,6 +141,8 @@ class AreaGrabber:
         try:
             region, origin = self.area(model)
             shot = self._sct.grab(region.as_monitor())
+            # Asked after the grab, as the env does: what lay over the game when it was taken.
+            covered, note = self._obstruction(region)
         except UserError as error:
             return self._failed(str(error), now)
         except mss.exception.ScreenShotError:
@@ -142,7 +158,23 @@ class AreaGrabber:
             )
         self.error = None
         bgra = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
-        return AreaFrame(bgra[:, :, 2::-1].copy(), origin, time.monotonic(), (region.x, region.y))
+        pixels = bgra[:, :, 2::-1].copy()
+        return AreaFrame(pixels, origin, time.monotonic(), (region.x, region.y), covered, note)
+
+    def _obstruction(self, grabbed: Region) -> tuple[tuple[Region, ...], str]:
+        """The parts of ``grabbed`` (the followed window's client area) that other windows
+        cover, in its pixels, and the message naming the top one; ``((), "")`` when nothing
+        does or the profile follows no window. One X round trip when nothing changed on the
+        screen since the last grab (the desktop re-reads the stacking order only on a
+        change)."""
+        if self._window is None:
+            return (), ""
+        reason = self._window.obstruction()
+        if reason is None:
+            return (), ""
+        hidden = tuple(w.client.offset(-grabbed.x, -grabbed.y) for w in self._window.covering())
+        # The core's words are for a paused run; here nothing is paused.
+        return hidden, reason.removeprefix("paused: ")
 
     def _failed(self, message: str, now: float) -> None:
         self.error = message
@@ -167,8 +199,10 @@ class LiveView(QWidget):
         model.regions_changed.connect(self.update)
 
     def set_frame(self, frame: AreaFrame | None, note: str = "") -> None:
+        """Show ``frame`` (None: only ``note``, e.g. why there is no frame); a frame's own
+        note (what covers the game) is shown unless ``note`` is given."""
         self.frame = frame
-        self.note = note
+        self.note = note or (frame.note if frame is not None else "")
         self._image = None if frame is None else numpy_to_qimage(frame.pixels)
         self.update()
 
@@ -208,7 +242,29 @@ class LiveView(QWidget):
             p.setPen(QPen(colour, 2))
             p.drawRect(rect)
             p.drawText(rect.adjusted(3, 2, 0, 0), Qt.AlignmentFlag.AlignLeft, name)
+        p.setBrush(COVER_FILL)
+        p.setPen(QPen(COVER_EDGE, 2))
+        for r in self.frame.covered:
+            p.drawRect(
+                QRectF(
+                    target.x() + r.x * scale,
+                    target.y() + r.y * scale,
+                    r.width * scale,
+                    r.height * scale,
+                )
+            )
+        p.setBrush(Qt.BrushStyle.NoBrush)
         if self.note:
-            p.setPen(QColor(255, 120, 120))
-            p.drawText(self.rect().adjusted(6, 0, 0, -4), Qt.AlignmentFlag.AlignBottom, self.note)
+            self._draw_note(p)
         p.end()
+
+    def _draw_note(self, p: QPainter) -> None:
+        """The note along the bottom, wrapped, on a dark band."""
+        p.setFont(QFont("Sans", 9, QFont.Weight.Bold))
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+        room = QRectF(self.rect()).adjusted(6, 0, -6, -4)
+        text = p.boundingRect(room, int(flags), self.note)
+        band = QRectF(0, self.height() - text.height() - 8, self.width(), text.height() + 8)
+        p.fillRect(band, NOTE_BACK)
+        p.setPen(NOTE_COLOUR)
+        p.drawText(band.adjusted(6, 4, -6, -4), int(flags), self.note)

@@ -192,10 +192,14 @@ class TrainingView(QWidget):
             run.append(f"step: {m.last_stats.step}")
             run.append(f"epsilon: {m.last_stats.epsilon:.3f}")
         if m.pause_message:
-            run.append(f"acting paused: {m.pause_message}")
+            # The core's messages start with "paused: " already.
+            run.append(f"acting paused: {m.pause_message.removeprefix('paused: ')}")
         episodes = [f"episodes: {m.episodes}"]
         if m.returns:
             episodes.append(f"last return: {m.returns[-1]:g}")
             episodes.append(f"mean of last {min(len(m.returns), 20)}: {m.rolling_mean[-1]:.2f}")
         # Two short lines rather than one that the tab's width would cut.
         self.summary.setText("   ".join(run) + "\n" + "   ".join(episodes))
+        # The line may be cut at the tab's width (the label never widens the tab): all of it
+        # is in the tooltip, and the live view shows the pause message wrapped.
+        self.summary.setToolTip(m.pause_message or "")

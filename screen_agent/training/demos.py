@@ -88,9 +88,11 @@ def record_screen_demo(
     seconds: float,
     out: Path,
     on_tick: Callable[[int, str | None], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> DemoStats:
     """Record ``seconds`` of a person's play in ``session`` (opened with ``observe=True``) to
-    ``out``; returns what was recorded.
+    ``out``; returns what was recorded. ``should_stop()`` ends the recording early (it is
+    saved all the same).
 
     Each decision tick reads the keys held right after the frame is grabbed: the action the
     person takes on what they see, as the agent would. The session's reward rules give rewards
@@ -110,7 +112,11 @@ def record_screen_demo(
     obs, _ = session.reset()
     buffer.start_episode(obs[-1])
     # One slot per tick and one more per episode: stop before the ring would wrap.
-    while time.monotonic() < deadline and stats.ticks + stats.episodes + 3 < capacity:
+    while (
+        time.monotonic() < deadline
+        and stats.ticks + stats.episodes + 3 < capacity
+        and not (should_stop is not None and should_stop())
+    ):
         held = session.held_keys()
         action = action_for_keys(profile, held)
         slot = buffer.cursor_slot()

@@ -196,11 +196,11 @@ class LearnerProcess:
         self.template = template
         self._inbox = ctx.Queue()
         self._outbox = ctx.Queue()
-        self.updates = 0
+        self._updates = ctx.Value("q", 0, lock=False)
         self.stats = LearnerStats()
         self._process = ctx.Process(
             target=_learner_main,
-            args=(spec, self._inbox, self._outbox, self.weights),
+            args=(spec, self._inbox, self._outbox, self.weights, self._updates),
             name="screen-agent learner",
             daemon=True,
         )
@@ -210,6 +210,11 @@ class LearnerProcess:
         self._wait_for("loaded", 120.0)  # torch imported, the agent and replay loaded
         pretrain = spec.config.demo_pretrain_updates if spec.demos else 0
         self._wait_for("ready", 60.0 + 1.0 * pretrain)  # up to a second an update
+
+    @property
+    def updates(self) -> int:
+        """The learner's updates so far (over every session of the run), read live."""
+        return int(self._updates.value)
 
     # -- what the actor sends --------------------------------------------------------------------
     def start_episode(self, frame: np.ndarray) -> None:
@@ -248,7 +253,8 @@ class LearnerProcess:
                 f"the learner process ended unexpectedly (exit code {self._process.exitcode})"
             )
         self._raise_if_failed()
-        stats, self.stats = self.stats, LearnerStats(updates=self.updates)
+        stats, self.stats = self.stats, LearnerStats()
+        stats.updates = self.updates
         return stats
 
     def stop(
@@ -296,14 +302,11 @@ class LearnerProcess:
     def _handle(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "stats":
-            _, self.updates, loss, q_mean = message
-            self.stats.updates = self.updates
+            _, _updates, loss, q_mean = message
             self.stats.losses.append(loss)
             self.stats.q_means.append(q_mean)
         elif kind == "failed":
             self._failed = message[1]
-        elif kind in ("loaded", "ready", "saved", "done"):
-            self.updates = int(message[1])
 
     def _raise_if_failed(self) -> None:
         if self._failed is not None:
@@ -334,10 +337,10 @@ STATS_EVERY = 10
 
 
 def _learner_main(
-    spec: LearnerSpec, inbox: Any, outbox: Any, weights: SharedWeights
+    spec: LearnerSpec, inbox: Any, outbox: Any, weights: SharedWeights, updates: Any
 ) -> None:  # pragma: no cover - runs in the child
     try:
-        _Learning(spec, inbox, outbox, weights).run()
+        _Learning(spec, inbox, outbox, weights, updates).run()
     except BaseException as error:  # every failure reaches the actor as one message
         detail = "".join(traceback.format_exception(error, limit=-4))
         outbox.put(("failed", f"{type(error).__name__}: {error}\n{detail}"))
@@ -349,7 +352,9 @@ def _learner_main(
 class _Learning:
     """The learner's loop, in the learner process."""
 
-    def __init__(self, spec: LearnerSpec, inbox: Any, outbox: Any, weights: SharedWeights) -> None:
+    def __init__(
+        self, spec: LearnerSpec, inbox: Any, outbox: Any, weights: SharedWeights, updates: Any
+    ) -> None:
         from screen_agent.agent.dqn import DQNAgent
         from screen_agent.agent.replay import ReplayBuffer
         from screen_agent.training.checkpoint import (
@@ -364,6 +369,7 @@ class _Learning:
         torch.set_num_threads(spec.threads)
         torch.manual_seed(spec.seed)
         self.spec, self.inbox, self.outbox, self.weights = spec, inbox, outbox, weights
+        self.shared_updates = updates
         config = spec.config
         self.agent = DQNAgent(
             spec.obs_shape,
@@ -405,6 +411,7 @@ class _Learning:
             while self.demos.pretraining(self.agent.updates):
                 self._update()
         self.weights.publish(self.agent.online)
+        self.shared_updates.value = self.agent.updates
         self.outbox.put(("ready", self.agent.updates))
 
     def run(self) -> None:
@@ -477,6 +484,7 @@ class _Learning:
         else:
             stats = self.agent.update(self.replay.sample(config.batch_size))
         updates = self.agent.updates
+        self.shared_updates.value = updates
         if updates % self.target_every == 0:
             self.agent.update_target()
         if updates % self.spec.publish_every == 0:

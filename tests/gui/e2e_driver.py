@@ -1,10 +1,12 @@
 """Runs the GUI on the test's Xvfb for test_gui_e2e.py, driven by lines on stdin.
 
 Each command is one line; the driver answers with one JSON line per event. It only opens the
-picker, starts key recording, opens and saves profiles and presses Train and Stop: the mouse
-drags, key presses and window focus come from the test, as real X events (pyautogui, xdotool).
-While training, a :class:`StallMeter` measures how long the GUI thread's event loop stalls;
-``status`` reports it with what the training view received.
+picker, starts key recording, opens and saves profiles, places its window, presses Train and
+Stop, Start game and Stop game, and runs Find for me (random keys, pressed by the core) and
+applies its proposals: the mouse drags, key presses and window focus come from the test, as
+real X events (pyautogui, xdotool). While training, a :class:`StallMeter` measures how long the GUI thread's
+event loop stalls; ``status`` reports it with what the training view received, ``frames PATH``
+saves every agent's-eye frame it received, and ``live`` says what the live view shows.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from stall_meter import StallMeter  # tests/gui/, this script's folder
@@ -125,6 +128,8 @@ def main() -> int:
 
     training = window.training
     counts = {"frames": 0, "episodes": 0}
+    eyes: list[np.ndarray] = []  # every FrameEvent's (4, 84, 84) stack, as received
+    training.frame_changed.connect(lambda e: eyes.append(np.asarray(e.frames)))
     training.frame_changed.connect(lambda _e: counts.__setitem__("frames", counts["frames"] + 1))
     training.episode_added.connect(
         lambda _e: counts.__setitem__("episodes", counts["episodes"] + 1)
@@ -171,6 +176,43 @@ def main() -> int:
             first_frame_s=round(steady.began - whole.began, 2) if steady.began else None,
         )
 
+    def frame_geometry() -> list[int]:
+        g = window.frameGeometry()
+        return [g.x(), g.y(), g.width(), g.height()]
+
+    def live() -> None:
+        view = window.live_view
+        frame = view.frame
+        say(
+            "live",
+            note=view.note,
+            has_frame=frame is not None,
+            covered=[] if frame is None else [list(r.as_tuple()) for r in frame.covered],
+        )
+
+    launcher = window.launcher
+    launcher.launched.connect(
+        lambda game: say("launched", pid=game.game.pid, client=list(game.window.client.as_tuple()))
+    )
+    launcher.failed.connect(lambda message: say("launch_failed", message=message))
+    launcher.state_changed.connect(lambda state: say("game_stopped") if state == "idle" else None)
+    finder = window.find_panel
+
+    def found(findings) -> None:
+        a = findings.analysis
+        say(
+            "found",
+            game=list(a.game.region.as_tuple()),
+            score=None if a.score is None else list(a.score.region.as_tuple()),
+            over=None if a.game_over is None else a.game_over.fit.table["kind"],
+            frames=len(findings.watch),
+            cards=finder.review.isVisible(),
+        )
+
+    finder.task.finished.connect(found)
+    finder.task.progress.connect(lambda p: say("find_progress", text=p.text))
+    finder.task.errored.connect(lambda message: say("find_failed", message=message))
+
     def run(command: str) -> None:
         name, _, arg = command.partition(" ")
         if name == "open":
@@ -181,9 +223,25 @@ def main() -> int:
         elif name == "train":
             whole.start()
             window.start_training()
-            say("training", running=window.controller.running)
+            say(
+                "training",
+                running=window.controller.running,
+                placement=window.statusBar().currentMessage(),
+                frame=frame_geometry(),
+            )
         elif name == "status":
             status()
+        elif name == "place":  # x y width height of the window (logical pixels)
+            x, y, width, height = (int(v) for v in arg.split())
+            window.resize(width, height)
+            window.move(x, y)
+            QTimer.singleShot(300, lambda: say("placed", frame=frame_geometry()))
+        elif name == "live":
+            live()
+        elif name == "frames":
+            stacks = np.stack(eyes) if eyes else np.zeros((0, 4, 84, 84), np.uint8)
+            np.save(arg, stacks)
+            say("frames", count=len(eyes))
         elif name == "stop":
             whole.stop()
             steady.stop()
@@ -201,14 +259,42 @@ def main() -> int:
             QTimer.singleShot(200, lambda: say("recording"))
         elif name == "save":
             say("saved", ok=window.save_to(Path(arg)))
-        elif name == "tab":
-            window.tabs.setCurrentIndex(int(arg))
+        elif name == "tab":  # an index, or the tab's text ("Rewards")
+            titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+            window.tabs.setCurrentIndex(int(arg) if arg.isdigit() else titles.index(arg))
             QTimer.singleShot(100, lambda: say("tab"))
         elif name == "rule":
             window.model.add_rule(json.loads(arg))
             say("rule", error=window.debug.error)
         elif name == "debug":
             say("debug", samples=len(window.debug.times), names=window.debug.names)
+        elif name == "answer":  # the answer to "the app covers the game": a Choice's text
+            from screen_agent.gui.keep_clear import Choice
+
+            window.ask_placement = lambda _window, _minimum: Choice(arg)
+            say("answer")
+        elif name in ("launch", "stopgame"):  # Start game / Stop game
+            window.launch_action.trigger()
+        elif name == "find":  # SECONDS KEYS...: random keys, no probe
+            seconds, *keys = arg.split()
+            window.show_find()
+            finder.seconds.setValue(int(seconds))
+            finder.random.setChecked(True)
+            finder.keys.setText(" ".join(keys))
+            finder.keys.setModified(True)
+            finder.probe.setChecked(False)
+            finder.seed = 0  # the same random presses every run
+            if not finder.start():
+                say("find_failed", message=finder.status.text())
+        elif name == "apply":
+            finder.review.apply_button.click()
+            model = window.model
+            say(
+                "applied",
+                regions={n: list(r.as_tuple()) for n, r in model.regions.items()},
+                rules=[[r["kind"], r["region"]] for r in model.rewards],
+                status=finder.status.text(),
+            )
         elif name == "quit":
             window.close()
             app.quit()

@@ -404,7 +404,7 @@ def test_background_task_delivers_progress_result_error_and_cancel_in_the_gui_th
 def learner_failure_from_the_child() -> str:
     """The message a training child sends when its learner crashed (as WorkerProcess raises
     it in the app: WorkerFailed carrying worker_process.describe(LearnerFailed))."""
-    from screen_agent.training.learner import LearnerFailed
+    from screen_agent.training.learner_process import LearnerFailed
     from screen_agent.training.worker_process import describe
 
     try:
@@ -478,6 +478,8 @@ class OneWindowDesktop:
 
     def __init__(self, window: Window | None) -> None:
         self.win = window
+        self.covers: list[Window] = []
+        """What lies over the window (each with the part of its client area it hides)."""
 
     def find_window(self, title: str) -> Window:
         if self.win is None or self.win.title != title:
@@ -488,6 +490,10 @@ class OneWindowDesktop:
         if self.win is None or self.win.handle != handle:
             raise WindowClosedError(f"the window {handle:#x} was closed")
         return self.win
+
+    def covering(self, handle: int) -> list[Window]:
+        self.window(handle)
+        return list(self.covers)
 
     def monitors(self) -> list[Monitor]:
         return [Monitor(Region(0, 0, 1600, 1000), 1.0, True)]
@@ -540,3 +546,46 @@ def test_a_failed_grab_says_why_in_one_line():
     grabber = AreaGrabber(desktop, screen=FakeScreen())
     assert grabber.grab(model) is None
     assert grabber.error == "no window titled 'screen-agent arcade: catch' is open; start the game"
+
+
+def test_the_live_view_marks_a_covered_part_in_red_with_the_message(qtbot):
+    model = catch_model()
+    desktop = OneWindowDesktop(Window(7, "screen-agent arcade: catch", Region(100, 40, 400, 560)))
+    grabber = AreaGrabber(desktop, screen=FakeScreen())
+    frame = grabber.grab(model)
+    assert frame is not None and frame.covered == () and frame.note == ""
+    # A window over the bottom-left of the game: the desktop gives the part it hides.
+    desktop.covers = [Window(9, "Notes", Region(100, 420, 160, 180))]
+    frame = grabber.grab(model)
+    assert frame is not None and grabber.error is None
+    assert frame.covered == (Region(0, 380, 160, 180),)  # the frame's pixels
+    assert frame.note == (
+        "'Notes' covers 160x180 px of the game window at (0, 380); move it away to go on"
+    )
+    view = LiveView(model)
+    qtbot.addWidget(view)
+    view.resize(400, 560)  # one view pixel per frame pixel
+    view.set_frame(frame)
+    assert view.note == frame.note
+    image = view.grab().toImage()
+    inside, outside = image.pixelColor(80, 450), image.pixelColor(300, 450)
+    assert inside.red() > 60 and inside.green() < 30, inside.name()  # red over black
+    assert outside.red() < 30, outside.name()
+    desktop.covers = []  # moved away: no mark, no message
+    frame = grabber.grab(model)
+    assert frame is not None and frame.covered == () and frame.note == ""
+
+
+def test_a_covered_frame_does_not_feed_the_reward_debugger(qtbot, tmp_path):
+    window = MainWindow(saved_catch_model(tmp_path), live=False, trainer_factory="none")
+    qtbot.addWidget(window)
+    window.show()
+    window.model.add_rule({"kind": "score_change", "region": "score", "settle_frames": 2})
+    window.tabs.setCurrentWidget(window.reward_debugger.parentWidget())  # on screen
+    pixels = np.zeros((560, 400, 3), np.uint8)
+    window.show_frame(AreaFrame(pixels, (0, 0), 1.0))
+    assert len(window.debug.times) == 1
+    covered = AreaFrame(pixels, (0, 0), 2.0, covered=(Region(0, 0, 50, 50),), note="covered")
+    window.show_frame(covered)
+    assert len(window.debug.times) == 1
+    assert window.live_view.note == "covered"
