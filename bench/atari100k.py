@@ -168,9 +168,9 @@ def random_policy_score(env_id: str, episodes: int, seed: int) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from screen_agent.agent.config import atari100k_config
+    from screen_agent.agent.config import atari100k_config, config_from_json
     from screen_agent.training.checkpoint import CHECKPOINT, load_checkpoint
-    from screen_agent.training.gym_loop import config_from_json, evaluate_checkpoint, train
+    from screen_agent.training.gym_loop import evaluate_checkpoint, train
 
     game = canonical_game(args.game)
     env_id = env_id_for(game)

@@ -36,7 +36,7 @@ CAPACITY_FOR_BYTES = 1_000_000
 GOAL_BYTES = 7_100
 GOAL_UPDATE_MS = 25.0
 GOAL_SPEEDUP = 1.5
-TRAIN_LOG_EVERY = 1_000  # our trainer's train.csv row interval (gym_loop.TRAIN_LOG_EVERY)
+TRAIN_LOG_EVERY = 1_000  # our trainer's train.csv row interval (gym_run.TRAIN_LOG_EVERY)
 
 
 # ---------------------------------------------------------------------------- shared helpers

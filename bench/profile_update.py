@@ -315,23 +315,22 @@ def _legacy_forward(body: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
     return forward
 
 
-def legacy_update(agent: DQNAgent, batch: ReplayBatch) -> dict[str, torch.Tensor]:
-    """DQNAgent.update before this work (commit 6f152f8): uint8 stacks straight into each network
-    (every convolution converts them to float and channels-last again), three forward passes."""
-    obs = torch.as_tensor(batch.obs)
-    next_obs = torch.as_tensor(batch.next_obs)
-    actions = torch.as_tensor(batch.actions).long()
-    returns = torch.as_tensor(batch.returns)
-    discounts = torch.as_tensor(batch.discounts)
-    with torch.no_grad():
-        next_target_q = agent.target(next_obs)
-        if agent.config.double_dqn:
-            next_actions = agent.online(next_obs).argmax(dim=1, keepdim=True)
-            next_q = next_target_q.gather(1, next_actions).squeeze(1)
-        else:
-            next_q = next_target_q.max(dim=1).values
-        td_target = returns + discounts * next_q
-    q = agent.online(obs).gather(1, actions.unsqueeze(1)).squeeze(1)
+def _tensors(
+    batch: ReplayBatch, stacks: Callable[[np.ndarray], torch.Tensor]
+) -> tuple[torch.Tensor, ...]:
+    """The batch as tensors: (obs, next_obs, actions, returns, discounts), the stacks through
+    ``stacks``."""
+    return (
+        stacks(batch.obs),
+        stacks(batch.next_obs),
+        torch.as_tensor(batch.actions).long(),
+        torch.as_tensor(batch.returns),
+        torch.as_tensor(batch.discounts),
+    )
+
+
+def _learn(agent: DQNAgent, q: torch.Tensor, td_target: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The Huber loss of ``q`` against ``td_target``, one clipped Adam step, as the agent does."""
     loss = F.smooth_l1_loss(q, td_target)
     agent.optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -343,14 +342,26 @@ def legacy_update(agent: DQNAgent, batch: ReplayBatch) -> dict[str, torch.Tensor
     return {"loss": loss.detach(), "q_mean": q.detach().mean(), "grad_norm": grad_norm.detach()}
 
 
+def legacy_update(agent: DQNAgent, batch: ReplayBatch) -> dict[str, torch.Tensor]:
+    """DQNAgent.update before this work (commit 6f152f8): uint8 stacks straight into each network
+    (every convolution converts them to float and channels-last again), three forward passes."""
+    obs, next_obs, actions, returns, discounts = _tensors(batch, torch.as_tensor)
+    with torch.no_grad():
+        next_target_q = agent.target(next_obs)
+        if agent.config.double_dqn:
+            next_actions = agent.online(next_obs).argmax(dim=1, keepdim=True)
+            next_q = next_target_q.gather(1, next_actions).squeeze(1)
+        else:
+            next_q = next_target_q.max(dim=1).values
+        td_target = returns + discounts * next_q
+    q = agent.online(obs).gather(1, actions.unsqueeze(1)).squeeze(1)
+    return _learn(agent, q, td_target)
+
+
 def concat_update(agent: DQNAgent, batch: ReplayBatch) -> dict[str, torch.Tensor]:
     """The online network's passes on states and next states as one batch of 64 with gradients
     (the next-state half detached for the target): one forward call fewer, a backward over 64."""
-    obs = agent._batch_input(batch.obs)
-    next_obs = agent._batch_input(batch.next_obs)
-    actions = torch.as_tensor(batch.actions).long()
-    returns = torch.as_tensor(batch.returns)
-    discounts = torch.as_tensor(batch.discounts)
+    obs, next_obs, actions, returns, discounts = _tensors(batch, agent._batch_input)
     both = agent.online(torch.cat((obs, next_obs)))
     q_all, next_online_q = both[:BATCH], both[BATCH:].detach()
     with torch.no_grad():
@@ -361,23 +372,13 @@ def concat_update(agent: DQNAgent, batch: ReplayBatch) -> dict[str, torch.Tensor
             next_q = agent.target(next_obs).gather(1, next_actions).squeeze(1)
         td_target = returns + discounts * next_q
     q = q_all.gather(1, actions.unsqueeze(1)).squeeze(1)
-    loss = F.smooth_l1_loss(q, td_target)
-    agent.optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(agent.online.parameters(), agent.config.max_grad_norm)
-    agent.optimizer.step()
-    agent.updates += 1
-    return {"loss": loss.detach()}
+    return _learn(agent, q, td_target)
 
 
 def inference_target_update(agent: DQNAgent, batch: ReplayBatch) -> dict[str, torch.Tensor]:
     """The target computation under torch.inference_mode instead of no_grad (the result is
     cloned out of inference mode, which autograd requires of anything the loss saves)."""
-    obs = agent._batch_input(batch.obs)
-    next_obs = agent._batch_input(batch.next_obs)
-    actions = torch.as_tensor(batch.actions).long()
-    returns = torch.as_tensor(batch.returns)
-    discounts = torch.as_tensor(batch.discounts)
+    obs, next_obs, actions, returns, discounts = _tensors(batch, agent._batch_input)
     with torch.inference_mode():
         if agent._target_is_online():
             next_q = agent.online(next_obs).max(dim=1).values
@@ -385,15 +386,19 @@ def inference_target_update(agent: DQNAgent, batch: ReplayBatch) -> dict[str, to
             next_actions = agent.online(next_obs).argmax(dim=1, keepdim=True)
             next_q = agent.target(next_obs).gather(1, next_actions).squeeze(1)
         td_target = returns + discounts * next_q
-    td_target = td_target.clone()
     q = agent.online(obs).gather(1, actions.unsqueeze(1)).squeeze(1)
-    loss = F.smooth_l1_loss(q, td_target)
-    agent.optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(agent.online.parameters(), agent.config.max_grad_norm)
-    agent.optimizer.step()
-    agent.updates += 1
-    return {"loss": loss.detach()}
+    return _learn(agent, q, td_target.clone())
+
+
+def _set_threads(count: int) -> Callable[[], None]:
+    return lambda: torch.set_num_threads(count)
+
+
+def _set_mkldnn(enabled: bool) -> Callable[[], None]:
+    def set_mkldnn() -> None:
+        torch.backends.mkldnn.enabled = enabled
+
+    return set_mkldnn
 
 
 def build_variants(
@@ -404,6 +409,8 @@ def build_variants(
     for name in names:
         agent = make_agent(config)
         after = _target_every(agent)
+        step: Callable[[ReplayBatch], Any] = agent.update
+        enter = leave = lambda: None
         if name == "before":
             for net in (agent.online, agent.target):
                 net.body.forward = _legacy_forward(net.body)
@@ -412,46 +419,18 @@ def build_variants(
                 if agent.updates % agent.config.target_update_interval == 0:
                     agent.target.load_state_dict(agent.online.state_dict())
 
-            variants.append(
-                Variant(
-                    name,
-                    "the update before this work (commit 6f152f8)",
-                    lambda b, a=agent: legacy_update(a, b),
-                    legacy_after,
-                )
-            )
+            what = "the update before this work (commit 6f152f8)"
+            step, after = (lambda b, a=agent: legacy_update(a, b)), legacy_after
         elif name == "now":
-            variants.append(Variant(name, "DQNAgent.update as it is now", agent.update, after))
-        elif name == "now-1t":
-            variants.append(
-                Variant(
-                    name,
-                    "same, torch.set_num_threads(1)",
-                    agent.update,
-                    after,
-                    enter=lambda: torch.set_num_threads(1),
-                    leave=lambda t=threads: torch.set_num_threads(t),
-                )
-            )
-        elif name == "now-2t":
-            variants.append(
-                Variant(
-                    name,
-                    "same, torch.set_num_threads(2)",
-                    agent.update,
-                    after,
-                    enter=lambda: torch.set_num_threads(2),
-                    leave=lambda t=threads: torch.set_num_threads(t),
-                )
-            )
+            what = "DQNAgent.update as it is now"
+        elif name in ("now-1t", "now-2t"):
+            count = int(name[len("now-")])
+            what = f"same, torch.set_num_threads({count})"
+            enter, leave = _set_threads(count), _set_threads(threads)
         elif name == "no-skip":
             # Never treat the target as the online network: three forward passes every update.
             agent._target_is_online = lambda: False  # type: ignore[method-assign]
-            variants.append(
-                Variant(
-                    name, "target forward even when the target equals online", agent.update, after
-                )
-            )
+            what = "target forward even when the target equals online"
         elif name == "contiguous":
             for net in (agent.online, agent.target):
                 net.to(memory_format=torch.contiguous_format)
@@ -461,60 +440,24 @@ def build_variants(
 
             if not (config.augment_shift or config.augment_intensity):
                 agent._batch_input = contiguous_input  # type: ignore[method-assign]
-            variants.append(
-                Variant(
-                    name, "weights and stacks in the default (NCHW) layout", agent.update, after
-                )
-            )
+            what = "weights and stacks in the default (NCHW) layout"
         elif name == "mixed":
             for net in (agent.online, agent.target):
                 net.body.convs[0].to(memory_format=torch.contiguous_format)
-            variants.append(
-                Variant(name, "first convolution NCHW, the rest channels-last", agent.update, after)
-            )
+            what = "first convolution NCHW, the rest channels-last"
         elif name == "mkldnn-off":
-
-            def mkldnn(enabled: bool) -> None:
-                torch.backends.mkldnn.enabled = enabled
-
-            variants.append(
-                Variant(
-                    name,
-                    "torch.backends.mkldnn disabled (ATen's own convolutions)",
-                    agent.update,
-                    after,
-                    enter=lambda: mkldnn(False),
-                    leave=lambda: mkldnn(True),
-                )
-            )
+            what = "torch.backends.mkldnn disabled (ATen's own convolutions)"
+            enter, leave = _set_mkldnn(False), _set_mkldnn(True)
         elif name == "concat":
-            variants.append(
-                Variant(
-                    name,
-                    "online pass on states + next states as one batch of 64",
-                    lambda b, a=agent: concat_update(a, b),
-                    after,
-                )
-            )
+            what = "online pass on states + next states as one batch of 64"
+            step = lambda b, a=agent: concat_update(a, b)  # noqa: E731
         elif name == "inference":
-            variants.append(
-                Variant(
-                    name,
-                    "target pass under inference_mode",
-                    lambda b, a=agent: inference_target_update(a, b),
-                    after,
-                )
-            )
+            what = "target pass under inference_mode"
+            step = lambda b, a=agent: inference_target_update(a, b)  # noqa: E731
         elif name == "thin":
             thin = make_agent(config.replace(cnn_width=0.5))
-            variants.append(
-                Variant(
-                    name,
-                    "cnn_width 0.5 (16-32-32 filters, 256 hidden)",
-                    thin.update,
-                    _target_every(thin),
-                )
-            )
+            what = "cnn_width 0.5 (16-32-32 filters, 256 hidden)"
+            step, after = thin.update, _target_every(thin)
         elif name == "compiled":
             started = time.perf_counter()
             agent.online = torch.compile(agent.online)  # type: ignore[assignment]
@@ -533,9 +476,10 @@ def build_variants(
                 f"torch.compile (default mode, inductor) compiled both networks in "
                 f"{time.perf_counter() - started:.0f} s (first three updates)."
             )
-            variants.append(Variant(name, "torch.compile of both networks", agent.update, after))
+            what = "torch.compile of both networks"
         else:
             raise SystemExit(f"unknown variant {name!r}; choose from {VARIANTS}")
+        variants.append(Variant(name, what, step, after, enter, leave))
     return variants
 
 

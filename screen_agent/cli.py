@@ -96,14 +96,9 @@ def _device(name: str):
 
 
 def _cmd_gym_train(args: argparse.Namespace) -> int:
-    from screen_agent.training.checkpoint import load_checkpoint
-    from screen_agent.training.gym_loop import (
-        BEST,
-        CHECKPOINT,
-        config_from_json,
-        evaluate_checkpoint,
-        train,
-    )
+    from screen_agent.agent.config import config_from_json
+    from screen_agent.training.checkpoint import BEST, CHECKPOINT, load_checkpoint
+    from screen_agent.training.gym_loop import evaluate_checkpoint, train
 
     device = _device(args.device)
     if args.resume:
@@ -124,8 +119,6 @@ def _cmd_gym_train(args: argparse.Namespace) -> int:
         run_dir = Path(args.run_dir or f"runs/{args.env_id.replace('/', '-')}-seed{args.seed}")
         config = _config_from_args(args.env_id, args)
         seed = args.seed
-    if args.learner_process:
-        from screen_agent.training.gym_async import train_with_learner_process as train
     result = train(
         args.env_id,
         config,
@@ -137,7 +130,7 @@ def _cmd_gym_train(args: argparse.Namespace) -> int:
         fresh_replay=args.fresh_replay,
         baseline_episodes=args.baseline_episodes,
         demos=[Path(d) for d in args.demos],
-        **({} if args.learner_process else {"tensorboard": True}),
+        learner_process=args.learner_process,
     )
     print(f"trained {result.steps} steps, {result.episodes} episodes in {result.seconds:.0f} s")
     if args.final_eval_episodes > 0:
@@ -175,16 +168,10 @@ def _launched(args: argparse.Namespace) -> Iterator[None]:
     if not getattr(args, "launch", False):
         yield
         return
-    from screen_agent.desktop import open_desktop
     from screen_agent.launch import launch_game
     from screen_agent.profile import load_profile
 
-    profile = load_profile(args.profile)
-    desktop = open_desktop()
-    try:
-        game = launch_game(profile, args.profile, desktop)
-    finally:
-        desktop.close()
+    game = launch_game(load_profile(args.profile), args.profile)
     with game:
         for note in game.notes:
             print(f"note: {note}", file=sys.stderr)
@@ -192,16 +179,11 @@ def _launched(args: argparse.Namespace) -> Iterator[None]:
 
 
 def _cmd_launch(args: argparse.Namespace) -> int:
-    from screen_agent.desktop import open_desktop
     from screen_agent.launch import launch_game
     from screen_agent.profile import load_profile
 
     profile = load_profile(args.profile)
-    desktop = open_desktop()
-    try:
-        game = launch_game(profile, args.profile, desktop)
-    finally:
-        desktop.close()
+    game = launch_game(profile, args.profile)
     game.detach()  # the game keeps running after this command
     w = game.window
     focus = "has keyboard focus" if game.focused else "no keyboard focus: click on it"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -90,29 +91,32 @@ class DQNConfig:
         return dataclasses.replace(self, **changes)
 
 
+def config_to_json(config: DQNConfig) -> dict[str, Any]:
+    """The config as JSON values (a run's config.json and its checkpoints keep it so)."""
+    return dataclasses.asdict(config)
+
+
+def config_from_json(values: dict[str, Any]) -> DQNConfig:
+    """The config :func:`config_to_json` gave."""
+    values = dict(values)
+    values["hidden"] = tuple(values["hidden"])
+    return DQNConfig(**values)
+
+
 def cartpole_config() -> DQNConfig:
     """Tuned for CartPole-v1: greedy return 500 within 30,000 steps on seeds 0, 1 and 2."""
-    return DQNConfig(
+    return DQNConfig().replace(
         total_steps=30_000,
         buffer_size=50_000,
-        learning_starts=1_000,
         batch_size=64,
         train_freq=1,
-        gradient_steps=1,
-        gamma=0.99,
         n_step=3,
         lr=1e-3,
         adam_eps=1e-8,
-        max_grad_norm=10.0,
         target_update_interval=500,
-        tau=1.0,
-        dueling=False,
-        hidden=(256, 256),
-        eps_start=1.0,
         eps_end=0.02,
         eps_fraction=0.2,
         eval_interval=2_000,
-        eval_episodes=10,
         checkpoint_interval=10_000,
     )
 
@@ -120,24 +124,12 @@ def cartpole_config() -> DQNConfig:
 def atari_config() -> DQNConfig:
     """Nature-CNN DQN with the CleanRL/SB3 update settings (batch 32, an update every 4 steps),
     plus Double DQN and 3-step returns, which learn Pong in far fewer frames."""
-    return DQNConfig(
+    return DQNConfig().replace(
         total_steps=1_000_000,
-        buffer_size=100_000,
         learning_starts=20_000,
-        batch_size=32,
-        train_freq=4,
-        gradient_steps=1,
-        gamma=0.99,
         n_step=3,
-        lr=1e-4,
-        adam_eps=1.5e-4,
-        max_grad_norm=10.0,
         target_update_interval=2_000,
-        tau=1.0,
         dueling=True,
-        eps_start=1.0,
-        eps_end=0.01,
-        eps_fraction=0.1,
         eval_interval=50_000,
         eval_episodes=3,
         checkpoint_interval=100_000,
@@ -148,22 +140,15 @@ def screen_config() -> DQNConfig:
     """For live screen games: a few thousand decisions a session, so learning starts early and
     every decision is used (n-step returns, dueling head); ``total_steps`` is set from the
     session's minutes times the decision rate."""
-    return DQNConfig(
+    return DQNConfig().replace(
         total_steps=9_000,
         buffer_size=50_000,
         learning_starts=500,
-        batch_size=32,
         train_freq=2,  # half an update per decision (the screen learner: updates / decisions)
-        gradient_steps=1,
-        gamma=0.99,
         n_step=3,
         lr=2.5e-4,
-        adam_eps=1.5e-4,
-        max_grad_norm=10.0,
         target_update_interval=500,
-        tau=1.0,
         dueling=True,
-        eps_start=1.0,
         eps_end=0.02,
         eps_fraction=0.3,
         eval_interval=0,
@@ -200,33 +185,22 @@ def atari100k_config() -> DQNConfig:
     - ``max_grad_norm`` 10 is ours: Dopamine does not clip (with the Huber loss the norm rarely
       reaches 10).
 
+    Written as the changes to :func:`atari_config`, whose other values are these already.
+
     The environment settings of the benchmark (no sticky actions, 27,000-step episode cap, life
     loss terminal in training, 100 evaluation episodes) are the trainer's: ``bench/atari100k.py``.
     """
-    return DQNConfig(
+    return atari_config().replace(
         total_steps=100_000,
-        buffer_size=100_000,
         learning_starts=1_600,
-        batch_size=32,
         train_freq=1,
-        gradient_steps=1,
-        gamma=0.99,
         n_step=10,
-        lr=1e-4,
-        adam_eps=1.5e-4,
-        max_grad_norm=10.0,
         target_update_interval=1,
-        tau=1.0,
-        double_dqn=True,
-        dueling=True,
-        eps_start=1.0,
-        eps_end=0.01,
         eps_fraction=0.066,
         eps_decay_steps=5_000,
         augment_shift=4,
         augment_intensity=0.05,
         eval_interval=25_000,
-        eval_episodes=3,
         eval_epsilon=0.001,
         checkpoint_interval=10_000,
     )

@@ -21,9 +21,10 @@ from screen_agent.calibrate.analysis import (
     ScoreProposal,
     analyze,
     correct_digits,
+    refit_game_over,
 )
 from screen_agent.calibrate.driver import RandomKeys, watch_window
-from screen_agent.calibrate.keys import DEFAULT_KEYS, KeysProposal, probe_keys
+from screen_agent.calibrate.keys import DEFAULT_KEYS, KeysProposal, probe_in_game, probe_keys
 from screen_agent.calibrate.profile_out import Choices, write_profile
 from screen_agent.calibrate.run import add_arguments, command, run_calibrate
 from screen_agent.calibrate.watch import FrameStore, Watch
@@ -42,7 +43,9 @@ __all__ = [
     "analyze",
     "command",
     "correct_digits",
+    "probe_in_game",
     "probe_keys",
+    "refit_game_over",
     "run_calibrate",
     "watch_window",
     "write_profile",

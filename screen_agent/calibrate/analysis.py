@@ -32,6 +32,7 @@ from screen_agent.calibrate.digit_mapping import (
 )
 from screen_agent.calibrate.episodes import Episodes, find_episodes
 from screen_agent.calibrate.game_over import (
+    Banner,
     RuleFit,
     before_restarts,
     ending_window,
@@ -100,6 +101,18 @@ class ScoreProposal:
         )
 
     @property
+    def digits_refused(self) -> str | None:
+        """Why a ``digits`` rule is not proposed (see :attr:`use_digits`), for the person;
+        None when it is."""
+        if self.use_digits:
+            return None
+        if self.digits is None:
+            return "no digit mapping was found"
+        if self.digits.missing:
+            return f"digits never seen: {self.digits.missing} (watch longer to learn them)"
+        return "the reading is not sure enough"
+
+    @property
     def digits_confidence(self) -> float:
         """0-1: how sure the digit mapping is (its margin in bits, and the read-back)."""
         if self.digits is None:
@@ -113,9 +126,9 @@ class ScoreProposal:
         return DigitReader(templates, Foreground(self.ink, INK_TOLERANCE), self.chars)
 
     def rule(self, templates_file: str | None) -> dict:
-        """The ``[[rewards]]`` table: ``digits`` with ``templates_file`` when
-        :attr:`use_digits` (and a file is given), else ``score_change``."""
-        if self.use_digits and templates_file is not None:
+        """The ``[[rewards]]`` table: ``digits`` with the templates in ``templates_file``
+        (whoever decided the score is read by its digits wrote them), else ``score_change``."""
+        if templates_file is not None:
             return {
                 "kind": "digits",
                 "region": "score",
@@ -281,6 +294,21 @@ def correct_digits(proposal: ScoreProposal, known: dict[int, int], watch: Watch)
     corrected = replace(proposal, digits=new)
     corrected.read_back = read_back(corrected, watch)
     return corrected
+
+
+def refit_game_over(analysis: Analysis, watch: Watch, region: Region) -> GameOverProposal | None:
+    """A game-over rule for a banner in ``region`` (a person's correction of the proposal),
+    fitted on the watch's game ends and play; None if nothing there tells them apart (or no
+    game ended)."""
+    episodes = analysis.episodes
+    windows = before_restarts(watch, episodes) if episodes is not None else []
+    if episodes is None or not windows:
+        return None
+    banner = Banner(region, len(windows), len(windows), [list(w) for w in windows])
+    fit = fit_banner_rule(watch, banner, windows, episodes.play)
+    if fit is None:
+        return None
+    return GameOverProposal(fit, fit.hits / max(1, fit.ends))
 
 
 def propose_game_over(

@@ -78,7 +78,7 @@ def score_strings(line: NumberLine) -> ScoreStrings:
     """Group the number glyphs of ``line`` into shapes and spell each state with them (states
     without a number are left out)."""
     shapes = ShapeClusters()
-    height = max((g.height for n in line.numbers for g in n), default=0)
+    height = max((g.box.height for n in line.numbers for g in n), default=0)
     strings, starts, stops = [], [], []
     minus: np.ndarray | None = None
     for number, state in zip(line.numbers, line.states, strict=True):

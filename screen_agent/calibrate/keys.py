@@ -13,10 +13,14 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from screen_agent.calibrate.analysis import GameOverProposal
+from screen_agent.calibrate.profile_out import GAME_OVER_REGION, save_game_over_picture
 from screen_agent.capture.frame import FrameSource
+from screen_agent.geometry import Region
 from screen_agent.input.sink import KeySink
 from screen_agent.probe import ActionReport, ProbeSettings, format_report, probe
 from screen_agent.profile import Action, GameProfile
@@ -35,8 +39,7 @@ def action_name(keys: Sequence[str]) -> str:
 
 def probe_profile(profile: GameProfile, keys: Sequence[str]) -> GameProfile:
     """``profile`` with one no-key action and one action per key."""
-    actions = (Action("noop", ()), *(Action(action_name((k,)), (k,)) for k in keys))
-    return dataclasses.replace(profile, actions=actions)
+    return dataclasses.replace(profile, actions=propose_actions(keys))
 
 
 @dataclass(frozen=True)
@@ -114,3 +117,49 @@ def probe_keys(
         )
         return KeysProposal(reports, propose_actions(list(keys), combos), (note,))
     return KeysProposal(reports, propose_actions(working, combos))
+
+
+def probe_in_game(
+    profile: GameProfile,
+    game: Region,
+    game_over: GameOverProposal | None,
+    source: FrameSource,
+    sink: KeySink,
+    keys: Sequence[str],
+    profile_path: Path,
+    *,
+    trials: int = 6,
+    combos: bool = False,
+    on_trial: Callable[[str], None] | None = None,
+    rng: np.random.Generator | None = None,
+) -> KeysProposal:
+    """:func:`probe_keys` in a calibration's ``game`` region with its ``game_over`` rule
+    (None: none), so the probe restarts a game that ended: what ``screen-agent calibrate``
+    and the app's "Find for me" do once the watch is analysed.
+
+    ``profile`` is the one the watch was taken with (the window and its restart steps).
+    ``profile_path`` is where the profile is written: a template rule's picture is saved
+    next to it, as :func:`~screen_agent.calibrate.profile_out.write_profile` names it.
+    """
+    regions = {"game": game}
+    rewards: tuple[dict, ...] = ()
+    if game_over is not None:
+        folder = Path(profile_path).resolve().parent
+        picture = save_game_over_picture(game_over, folder, Path(profile_path).stem)
+        # Named by its full path: the probe's rules are not read from a file.
+        image = str(folder / picture) if picture is not None else None
+        regions[GAME_OVER_REGION] = game_over.region
+        rewards = (game_over.rule(GAME_OVER_REGION, image),)
+    probing = dataclasses.replace(profile, regions=regions, rewards=rewards)
+    reader = RewardReader.for_profile(probing, str(profile_path)) if rewards else None
+    return probe_keys(
+        probing,
+        source,
+        sink,
+        keys,
+        settings=ProbeSettings(trials=trials),
+        combos=combos,
+        on_trial=on_trial,
+        rng=rng,
+        reader=reader,
+    )

@@ -2,9 +2,9 @@
 
 :class:`Choices` holds what the person accepted or corrected; :func:`write_profile` writes
 the digit templates (``<name>-digits.npz``, :meth:`DigitReader.save`) and a template rule's
-reference picture (``<name>-game-over.png``) next to the profile, saves the profile with
-:func:`screen_agent.profile.save_profile` (tomlkit) and loads it back, building its reward
-rules, so a profile that would not load is never left behind silently.
+reference picture (``<name>-game-over.png``) next to the profile (:func:`save_rule_files`),
+saves the profile with :func:`screen_agent.profile.save_profile` (tomlkit) and loads it back,
+building its reward rules, so a profile that would not load is never left behind silently.
 """
 
 from __future__ import annotations
@@ -55,27 +55,54 @@ class Choices:
     restart: tuple[Step, ...] = ()
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def reads_digits(self) -> bool:
+        """The score is read by its digits: as :attr:`use_digits` forces, else as proposed
+        (never without a digit mapping to learn templates from)."""
+        score = self.score
+        if score is None or score.digits is None:
+            return False
+        return score.use_digits if self.use_digits is None else self.use_digits
+
+
+def save_game_over_picture(over: GameOverProposal | None, directory: Path, stem: str) -> str | None:
+    """Save a template rule's reference picture as ``<stem>-game-over.png`` in
+    ``directory``; its file name, or None when the rule has no picture."""
+    if over is None or over.fit.image is None or over.fit.table["kind"] != "template":
+        return None
+    name = f"{stem}-game-over.png"
+    directory.mkdir(parents=True, exist_ok=True)
+    save_image(directory / name, over.fit.image)
+    return name
+
+
+def save_rule_files(choices: Choices, directory: Path, stem: str) -> tuple[str | None, str | None]:
+    """Write the files the rules of ``choices`` need into ``directory``: the digit
+    templates (``<stem>-digits.npz``) when the score is read by its digits, and a template
+    rule's picture; their file names (None: not needed), for :func:`build_profile`."""
+    digits_file = None
+    if choices.reads_digits:
+        assert choices.score is not None
+        digits_file = f"{stem}-digits.npz"
+        directory.mkdir(parents=True, exist_ok=True)
+        choices.score.reader().save(directory / digits_file)
+    return digits_file, save_game_over_picture(choices.game_over, directory, stem)
+
 
 def build_profile(
     choices: Choices,
-    *,
     name: str,
-    title: str,
-    width: int,
-    height: int,
+    window: WindowRef,
     digits_file: str | None,
     image_file: str | None,
 ) -> GameProfile:
-    """The profile of ``choices`` for the window ``title`` (client area ``width`` x
-    ``height``)."""
+    """The profile of ``choices`` for ``window``, its rules naming the files
+    :func:`save_rule_files` wrote."""
     regions: dict[str, Region] = {"game": choices.game}
     rewards: list[dict] = []
     if choices.score is not None:
         regions["score"] = choices.score_region or choices.score.region
-        rule = choices.score.rule(digits_file)
-        if choices.use_digits is False or (choices.use_digits and digits_file is None):
-            rule = {"kind": "score_change", "region": "score", "settle_frames": 2}
-        rewards.append(rule)
+        rewards.append(choices.score.rule(digits_file if choices.reads_digits else None))
     if choices.game_over is not None:
         regions[GAME_OVER_REGION] = choices.game_over.region
         rewards.append(choices.game_over.rule(GAME_OVER_REGION, image_file))
@@ -83,7 +110,7 @@ def build_profile(
         name=name,
         regions=regions,
         actions=choices.actions,
-        window=WindowRef(title, width, height),
+        window=window,
         restart=Restart(tuple(choices.restart)),
         rewards=tuple(rewards),
     )
@@ -94,30 +121,9 @@ def write_profile(choices: Choices, out: Path, *, title: str, width: int, height
     ``out``. Raises UserError (the file names the problem) if it does not load back."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    name = profile_name(out)
-    digits_file = None
-    score = choices.score
-    wants_digits = (
-        choices.use_digits
-        if choices.use_digits is not None
-        else (score is not None and score.use_digits)
-    )
-    if score is not None and wants_digits and score.digits is not None:
-        digits_file = f"{out.stem}-digits.npz"
-        score.reader().save(out.parent / digits_file)
-    image_file = None
-    over = choices.game_over
-    if over is not None and over.fit.image is not None and over.fit.table["kind"] == "template":
-        image_file = f"{out.stem}-game-over.png"
-        save_image(out.parent / image_file, over.fit.image)
+    digits_file, image_file = save_rule_files(choices, out.parent, out.stem)
     profile = build_profile(
-        choices,
-        name=name,
-        title=title,
-        width=width,
-        height=height,
-        digits_file=digits_file,
-        image_file=image_file,
+        choices, profile_name(out), WindowRef(title, width, height), digits_file, image_file
     )
     save_profile(profile, out)
     try:

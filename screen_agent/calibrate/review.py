@@ -12,8 +12,8 @@ from screen_agent.calibrate.analysis import (
     GameOverProposal,
     ScoreProposal,
     correct_digits,
+    refit_game_over,
 )
-from screen_agent.calibrate.game_over import Banner, before_restarts, fit_banner_rule
 from screen_agent.calibrate.keys import KeysProposal, propose_actions
 from screen_agent.calibrate.profile_out import Choices
 from screen_agent.calibrate.prompts import Asker, describe_region, parse_keys, parse_region
@@ -74,24 +74,37 @@ def review_score(
     if score.digits is None:
         asker.output("  rule: score_change (+1 per change of the score's picture)")
         return score, region, False
-    use = score.use_digits
     while True:
         digits = score.digits
         assert digits is not None
         numbered = ", ".join(f"{k + 1}:{v}" for k, v in enumerate(digits.values[:40]))
-        rule = "digits (reward = change of the number)" if use else "score_change (+1 per change)"
+        refused = score.digits_refused
+        rule = (
+            "score_change (+1 per change)" if refused else "digits (reward = change of the number)"
+        )
         asker.show(
             "Digits",
             f"templates for {digits.chars}; proposed rule: {rule}",
             score.digits_confidence,
             [f"reads, in order: {numbered}", *score.evidence()[-3:]],
         )
-        answer = asker.choose("use the digits rule?" if not use else "accept the reading?")
-        if answer == "y":
-            # Answered for the person (--yes): the rule as proposed.
-            return score, region, True if asker.interactive else None
-        if answer == "n":
-            return score, region, False
+        if refused is not None:
+            # Not offered on a reading that is not sure: a digits rule would misread scores.
+            asker.output(f"  the digits rule is not available: {refused}")
+            if (
+                digits.missing
+                or not asker.interactive
+                or asker.choose("correct the reading?", edit=False) == "n"
+            ):
+                asker.output("  rule: score_change (+1 per change of the score's picture)")
+                return score, region, False
+        else:
+            answer = asker.choose("accept the reading?")
+            if answer == "y":
+                # Answered for the person (--yes): the rule as proposed.
+                return score, region, True if asker.interactive else None
+            if answer == "n":
+                return score, region, False
         text = asker.ask_text("correct values as N=VALUE (N from the list above), e.g. 3=120")
         try:
             known = {}
@@ -100,7 +113,6 @@ def review_score(
                     k, v = part.split("=")
                     known[int(k) - 1] = int(v)
             score = correct_digits(score, known, watch)
-            use = True
         except ValueError as error:
             asker.output(f"  {error}")
 
@@ -124,20 +136,18 @@ def review_game_over(asker: Asker, analysis: Analysis, watch: Watch) -> GameOver
         return proposal
     if answer == "n" or analysis.episodes is None:
         return None
-    windows = before_restarts(watch, analysis.episodes)
     while True:
         region = asker.ask_parsed(
             "game-over banner region as x,y,width,height",
             lambda text: _inside(parse_region(text), analysis),
         )
         assert isinstance(region, Region)
-        banner = Banner(region, len(windows), len(windows), [list(w) for w in windows])
-        fit = fit_banner_rule(watch, banner, windows, analysis.episodes.play)
-        if fit is None:
+        fitted = refit_game_over(analysis, watch, region)
+        if fitted is None:
             asker.output("  nothing in that region tells the game ends from play; try another")
             continue
-        fitted = GameOverProposal(fit, fit.hits / max(1, fit.ends))
-        asker.show("Game-over rule", f"{fit.table['kind']}", fitted.confidence, fitted.evidence())
+        kind = fitted.fit.table["kind"]
+        asker.show("Game-over rule", kind, fitted.confidence, fitted.evidence())
         if asker.choose(edit=False) == "y":
             return fitted
 

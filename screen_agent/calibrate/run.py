@@ -19,15 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from screen_agent.calibrate.analysis import Analysis, analyze
+from screen_agent.calibrate.analysis import analyze
 from screen_agent.calibrate.driver import RandomKeys, WatchProgress, watch_window
-from screen_agent.calibrate.keys import DEFAULT_KEYS, action_name, probe_keys
-from screen_agent.calibrate.profile_out import (
-    GAME_OVER_REGION,
-    Choices,
-    profile_name,
-    write_profile,
-)
+from screen_agent.calibrate.keys import DEFAULT_KEYS, probe_in_game, propose_actions
+from screen_agent.calibrate.profile_out import profile_name, write_profile
 from screen_agent.calibrate.prompts import Asker, parse_keys
 from screen_agent.calibrate.review import review, review_keys
 from screen_agent.calibrate.watch import Watch
@@ -37,9 +32,7 @@ from screen_agent.errors import UserError
 from screen_agent.geometry import Region
 from screen_agent.input.sink import KeySink
 from screen_agent.keys import KEY_NAMES
-from screen_agent.probe import ProbeSettings
-from screen_agent.profile import Action, GameProfile, Restart, Step, WindowRef
-from screen_agent.reward import RewardReader, save_image
+from screen_agent.profile import GameProfile, Restart, Step, WindowRef
 
 RESTART_WAIT_MS = 500
 """Wait after each restart key given with ``--restart``, milliseconds."""
@@ -66,11 +59,10 @@ def watch_profile(
 ) -> GameProfile:
     """The provisional profile a calibration watches and probes with: the whole window as
     the game, one action per candidate key, the restart steps."""
-    actions = (Action("noop", ()), *(Action(action_name((k,)), (k,)) for k in keys))
     return GameProfile(
         name=name,
         regions={"game": Region(0, 0, width, height)},
-        actions=actions,
+        actions=propose_actions(keys),
         window=WindowRef(title, width, height),
         restart=Restart(tuple(restart)),
     )
@@ -198,15 +190,14 @@ def run_calibrate(
             probe_with = watch_profile(name, title, width, height, candidates, steps)
             if sink is None or not set(candidates) <= sink.allowed:
                 sink = _keyboard(probe_with, desktop, window, stack)
-            choices.actions = _probe(
-                asker, analysis, choices, probe_with, source, sink, candidates, out,
-                probe_trials, combos, rng, output,
+            output(f"\nprobing {len(candidates)} key(s), {probe_trials} trials each...")
+            proposal = probe_in_game(
+                probe_with, choices.game, choices.game_over, source, sink, candidates, out,
+                trials=probe_trials, combos=combos, rng=rng,
             )  # fmt: skip
+            choices.actions = review_keys(asker, proposal, combos)
         else:
-            choices.actions = (
-                Action("noop", ()),
-                *(Action(action_name((k,)), (k,)) for k in candidates),
-            )
+            choices.actions = propose_actions(candidates)
         path = write_profile(choices, out, title=title, width=width, height=height)
     output(f"\nwrote {path}")
     return path
@@ -229,53 +220,6 @@ def _keys_played(watch: Watch) -> list[str]:
         for key in keys:
             counts[key] = counts.get(key, 0) + 1
     return sorted(counts, key=lambda k: -counts[k])
-
-
-def _probe(
-    asker: Asker,
-    analysis: Analysis,
-    choices: Choices,
-    profile: GameProfile,
-    source,
-    sink: KeySink,
-    keys: list[str],
-    out: Path,
-    trials: int,
-    combos: bool,
-    rng: np.random.Generator,
-    output: Callable[[str], None],
-) -> tuple[Action, ...]:
-    """Probe ``keys`` with the chosen game region and game-over rule; review the actions."""
-    import dataclasses
-
-    regions = {"game": choices.game}
-    rewards: tuple[dict, ...] = ()
-    over = choices.game_over
-    if over is not None:
-        # The game-over rule, so the probe can tell a game that ended (a template's picture
-        # is saved where the profile will refer to it, and named by its full path here).
-        image = None
-        if over.fit.image is not None and over.fit.table["kind"] == "template":
-            path = (out.parent / f"{out.stem}-game-over.png").resolve()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            save_image(path, over.fit.image)
-            image = str(path)
-        regions[GAME_OVER_REGION] = over.region
-        rewards = (over.rule(GAME_OVER_REGION, image),)
-    probing = dataclasses.replace(profile, regions=regions, rewards=rewards)
-    reader = RewardReader.for_profile(probing, str(out)) if rewards else None
-    output(f"\nprobing {len(keys)} key(s), {trials} trials each...")
-    proposal = probe_keys(
-        probing,
-        source,
-        sink,
-        keys,
-        settings=ProbeSettings(trials=trials),
-        combos=combos,
-        rng=rng,
-        reader=reader,
-    )
-    return review_keys(asker, proposal, combos)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

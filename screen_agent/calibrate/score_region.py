@@ -28,10 +28,11 @@ import cv2
 import numpy as np
 
 from screen_agent.calibrate.changes import ChangeStats, changed
-from screen_agent.calibrate.glyphs import Glyph, ShapeClusters, same_shape, segment
+from screen_agent.calibrate.glyphs import ShapeClusters, same_shape
 from screen_agent.calibrate.text_track import State, merge_repeats, settled_states, track_boxes
 from screen_agent.calibrate.watch import Watch
 from screen_agent.geometry import Region
+from screen_agent.reward.digits import Glyph, segment
 from screen_agent.reward.pixels import background_colour, colour_mask
 
 INK_TOLERANCE = 40
@@ -86,7 +87,7 @@ class ScoreCandidate:
     def glyph_height(self) -> int:
         """The tallest glyph of the text-like states, pixels."""
         heights = [
-            g.height
+            g.box.height
             for glyphs, t in zip(self.glyph_lists, self.textlike, strict=True)
             if t
             for g in glyphs
@@ -175,17 +176,17 @@ def is_text(glyphs: list[Glyph]) -> bool:
     tall ones (digits) of one height on one baseline, none much wider than tall."""
     if not 1 <= len(glyphs) <= MAX_GLYPHS:
         return False
-    tallest = max(g.height for g in glyphs)
+    tallest = max(g.box.height for g in glyphs)
     if not 4 <= tallest <= 100:
         return False
     # Digits and lower-case letters stand on one baseline (a descender may not).
-    tall = [g for g in glyphs if g.height * 10 >= tallest * 6]
+    tall = [g for g in glyphs if g.box.height * 10 >= tallest * 6]
     slack = max(1, tallest // 6)
-    baseline = float(np.median([g.bottom for g in tall]))
-    on_line = sum(abs(g.bottom - baseline) <= slack for g in tall)
+    baseline = float(np.median([g.box.bottom for g in tall]))
+    on_line = sum(abs(g.box.bottom - baseline) <= slack for g in tall)
     if on_line * 4 < len(tall) * 3:
         return False
-    return all(g.width <= 1.5 * tallest + 1 for g in glyphs)
+    return all(g.box.width <= 1.5 * tallest + 1 for g in glyphs)
 
 
 def _changing_columns(states: list[State], textlike: list[bool]) -> np.ndarray:
@@ -201,7 +202,7 @@ def _changing_columns(states: list[State], textlike: list[bool]) -> np.ndarray:
 
 
 def _over(glyph: Glyph, columns: np.ndarray) -> bool:
-    return bool(columns[glyph.x : glyph.right].any())
+    return bool(columns[glyph.box.x : glyph.box.right].any())
 
 
 def describe(
@@ -219,7 +220,7 @@ def describe(
     for state in states:
         glyphs = segment(colour_mask(state.crop, ink, INK_TOLERANCE))
         # A glyph cut by the box's side is not judged (the box is wider than the changes).
-        inner = [g for g in glyphs if g.x > 0 and g.right < box.width]
+        inner = [g for g in glyphs if g.box.x > 0 and g.box.right < box.width]
         glyph_lists.append(inner)
         textlike.append(is_text(inner))
     changing = _changing_columns(states, textlike)
@@ -296,9 +297,9 @@ def read_number_line(candidate: ScoreCandidate, watch: Watch) -> NumberLine | No
     ]
     if not text_glyphs:
         return None
-    top = box.y + min(g.y for g in text_glyphs)
-    bottom = box.y + max(g.bottom for g in text_glyphs)
-    glyph_h = max(g.height for g in text_glyphs)
+    top = box.y + min(g.box.y for g in text_glyphs)
+    bottom = box.y + max(g.box.bottom for g in text_glyphs)
+    glyph_h = max(g.box.height for g in text_glyphs)
     band = Region(0, top, width, bottom - top)
     changing = np.zeros(width, bool)
     changing[box.x : box.right] = candidate.changing
@@ -308,19 +309,19 @@ def read_number_line(candidate: ScoreCandidate, watch: Watch) -> NumberLine | No
         frame = watch.frames[(state.start + state.stop - 1) // 2]
         strip = frame[band.y : band.bottom]
         line = [
-            Glyph(g.x, g.y + band.y, g.bitmap)
+            Glyph(g.box.offset(0, band.y), g.bitmap)
             for g in segment(colour_mask(strip, candidate.ink, INK_TOLERANCE))
         ]
         lines.append(line)
         for g in line:
-            if _over(g, changing) and abs(g.height - glyph_h) <= max(1, glyph_h // 8):
+            if _over(g, changing) and abs(g.box.height - glyph_h) <= max(1, glyph_h // 8):
                 seeds.assign(g.bitmap)
     numbers = [_number(line, changing, seeds, glyph_h) for line in lines]
     shown = [n for n in numbers if n]
     if not shown:
         return None
-    lefts = [n[0].x for n in shown]
-    rights = [n[-1].right for n in shown]
+    lefts = [n[0].box.x for n in shown]
+    rights = [n[-1].box.right for n in shown]
     pitch = int(np.median([_pitch(n) for n in shown if len(n) > 1] or [glyph_h * 2 // 3 + 1]))
     slack = max(1, pitch // 3)
     fixed = max(lefts) - min(lefts) <= slack and max(rights) - min(rights) <= slack
@@ -343,7 +344,7 @@ def read_number_line(candidate: ScoreCandidate, watch: Watch) -> NumberLine | No
     for number in shown:
         for g in number:
             # The number's own ink (and its anti-aliased fringe) does not limit it.
-            ink_columns[max(0, g.x - FRINGE) : g.right + FRINGE] = False
+            ink_columns[max(0, g.box.x - FRINGE) : g.box.right + FRINGE] = False
     margin = max(1, pitch // 3)
     room = max(2, max_glyphs) * pitch
     room_left = room if align in ("right", "centre") else margin
@@ -371,7 +372,7 @@ def _number(
     neighbours that continue it."""
 
     def tall(g: Glyph) -> bool:
-        return abs(g.height - height) <= max(1, height // 8)
+        return abs(g.box.height - height) <= max(1, height // 8)
 
     core = [k for k, g in enumerate(line) if _over(g, changing) and tall(g)]
     if not core:
@@ -380,7 +381,7 @@ def _number(
     max_gap = max(2, height // 2)
     while lo > 0:
         g, nxt = line[lo - 1], line[lo]
-        if nxt.x - g.right > max_gap:
+        if nxt.box.x - g.box.right > max_gap:
             break
         known = any(same_shape(g.bitmap, s) for s in seeds.shapes)
         # Or one of a run of one shape (the leading zeros of a padded score whose last
@@ -397,7 +398,7 @@ def _number(
             break
     while hi < len(line) - 1:
         g, prev = line[hi + 1], line[hi]
-        if g.x - prev.right > max_gap or not tall(g):
+        if g.box.x - prev.box.right > max_gap or not tall(g):
             break
         if not any(same_shape(g.bitmap, s) for s in seeds.shapes):
             break
@@ -407,12 +408,16 @@ def _number(
 
 def _is_minus(glyph: Glyph, height: int) -> bool:
     """A short bar at mid height: at most a third as tall as the digits, wider than tall."""
-    return glyph.height * 3 <= height and glyph.width >= glyph.height and glyph.bitmap.mean() > 0.8
+    return (
+        glyph.box.height * 3 <= height
+        and glyph.box.width >= glyph.box.height
+        and glyph.bitmap.mean() > 0.8
+    )
 
 
 def _pitch(glyphs: list[Glyph]) -> int:
     """The median distance between the left edges of neighbouring glyphs, pixels."""
-    return int(np.median(np.diff([g.x for g in glyphs])))
+    return int(np.median(np.diff([g.box.x for g in glyphs])))
 
 
 def _any_ink(band: np.ndarray) -> np.ndarray:

@@ -45,7 +45,7 @@ from screen_agent.gui.calibration_panel import FindFunction, FindPanel, live_fin
 from screen_agent.gui.controller import TrainerFactory, TrainingController
 from screen_agent.gui.demos_panel import DemosPanel, RecordFunction, live_record
 from screen_agent.gui.dialogs import show_error
-from screen_agent.gui.game_launcher import GameLauncher, LaunchFunction, launch_on_desktop
+from screen_agent.gui.game_launcher import GameLauncher, LaunchFunction
 from screen_agent.gui.keep_clear import Ask, Outcome, ask_no_room, keep_clear
 from screen_agent.gui.model import (
     DemoListModel,
@@ -62,6 +62,7 @@ from screen_agent.gui.reward_editor import RewardEditor
 from screen_agent.gui.run_bar import RunBar
 from screen_agent.gui.training_view import TrainingView
 from screen_agent.keys import KEY_NAMES
+from screen_agent.launch import launch_game
 from screen_agent.training.jobs import ScreenJob
 from screen_agent.training.worker_process import WorkerProcess, WorkerStarter
 
@@ -347,7 +348,7 @@ class MainWindow(QMainWindow):
         self.reward_editor = RewardEditor(self.model, self.debug)
         self.reward_debugger = RewardDebugger(self.debug)
         self.training_view = TrainingView(self.training)
-        self.launcher = GameLauncher(launch or launch_on_desktop, self)
+        self.launcher = GameLauncher(launch or launch_game, self)
         self.find_panel = FindPanel(
             self.model,
             find or live_find,
@@ -682,11 +683,7 @@ class MainWindow(QMainWindow):
             return
         if self._refuse_if_busy("Training"):
             return
-        problem = self.model.problem()
-        if problem:
-            self.show_error(problem, "The profile is not ready")
-            return
-        if (self.model.dirty or self.model.path is None) and not self.save():
+        if not self._profile_saved():
             return
         if not self._clear_for_run():
             return
@@ -737,11 +734,7 @@ class MainWindow(QMainWindow):
         """Play greedily with the agent in ``checkpoint`` in the worker thread, until Stop."""
         if self.controller.running or self._refuse_if_busy("Play"):
             return False
-        problem = self.model.problem()
-        if problem:
-            self.show_error(problem, "The profile is not ready")
-            return False
-        if (self.model.dirty or self.model.path is None) and not self.save():
+        if not self._profile_saved():
             return False
         if not self._clear_for_run():
             return False
@@ -769,6 +762,15 @@ class MainWindow(QMainWindow):
         if outcome not in (Outcome.CLEAR, Outcome.NO_GAME):
             self.statusBar().showMessage(outcome.value, 8000)
         return outcome
+
+    def _profile_saved(self) -> bool:
+        """The profile is valid and saved, as a run or a recording reads it from its file;
+        False after telling the user why it is not."""
+        problem = self.model.problem()
+        if problem:
+            self.show_error(problem, "The profile is not ready")
+            return False
+        return not (self.model.dirty or self.model.path is None) or self.save()
 
     def _clear_for_run(self) -> bool:
         """Keep clear of the game as a run starts; False if the user chose not to start."""
@@ -855,11 +857,7 @@ class MainWindow(QMainWindow):
         recording reads its files) and this window off the game."""
         if self._refuse_if_busy("Record"):
             return False
-        problem = self.model.problem()
-        if problem:
-            self.show_error(problem, "The profile is not ready")
-            return False
-        if (self.model.dirty or self.model.path is None) and not self.save():
+        if not self._profile_saved():
             return False
         return self.keep_clear_of_game().proceed
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from screen_agent.calibrate import Choices, GameOverProposal, ScoreProposal
-from screen_agent.calibrate.profile_out import GAME_OVER_REGION, build_profile
+from screen_agent.calibrate.profile_out import GAME_OVER_REGION, build_profile, save_rule_files
 from screen_agent.geometry import Region
 from screen_agent.gui.calibration_job import Findings
 from screen_agent.gui.model import ProfileModel
@@ -52,42 +52,26 @@ def only_ends_game(table: Mapping[str, Any]) -> bool:
 def apply_findings(model: ProfileModel, findings: Findings, accepted: Accepted) -> list[str]:
     """Merge ``accepted`` into ``model`` (see the module docstring); returns what changed,
     in a few words each, for the status line. OSError if a file cannot be written."""
-    from screen_agent.reward import save_image
-
     changes: list[str] = []
-    directory = model.directory
-    digits_file = image_file = None
-    if accepted.score is not None and accepted.use_digits and accepted.score.use_digits:
-        digits_file = f"{model.name}-digits.npz"
-        directory.mkdir(parents=True, exist_ok=True)
-        accepted.score.reader().save(directory / digits_file)
     over = accepted.game_over
-    if over is not None and over.fit.image is not None and over.fit.table["kind"] == "template":
-        image_file = f"{model.name}-game-over.png"
-        directory.mkdir(parents=True, exist_ok=True)
-        save_image(directory / image_file, over.fit.image)
     whole = Region(0, 0, findings.width, findings.height)
+    choices = Choices(
+        game=accepted.game or whole,
+        score=accepted.score,
+        score_region=accepted.score_region,
+        use_digits=bool(accepted.use_digits),
+        game_over=over,
+        actions=accepted.actions or tuple(model.actions),
+    )
+    window = WindowRef(findings.title, findings.width, findings.height)
     built = build_profile(
-        Choices(
-            game=accepted.game or whole,
-            score=accepted.score,
-            score_region=accepted.score_region,
-            use_digits=bool(accepted.use_digits),
-            game_over=over,
-            actions=accepted.actions or tuple(model.actions),
-        ),
-        name=model.name,
-        title=findings.title,
-        width=findings.width,
-        height=findings.height,
-        digits_file=digits_file,
-        image_file=image_file,
+        choices, model.name, window, *save_rule_files(choices, model.directory, model.name)
     )
     if model.window is None or model.window.title != findings.title:
-        model.set_window(WindowRef(findings.title, findings.width, findings.height))
+        model.set_window(window)
         changes.append(f"window {findings.title!r}")
     elif (model.window.width, model.window.height) != (findings.width, findings.height):
-        model.set_window(WindowRef(findings.title, findings.width, findings.height))
+        model.set_window(window)
     if accepted.game is not None:
         model.set_region("game", built.regions["game"])
         changes.append("game region")

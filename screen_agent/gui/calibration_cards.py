@@ -269,11 +269,9 @@ class ScoreCard(Card):
             sure = f"the reading is sure{confidence_text(score.digits_confidence)}"
             self.rule_note.setText(f"Digits rule proposed: {sure}.")
         else:
-            why = "no digit mapping was found"
-            if score.digits is not None and score.digits.missing:
-                why = f"digits never seen: {score.digits.missing} (watch longer to learn them)"
-            elif score.digits is not None:
-                why = "the reading is not sure enough; correct it below if it is wrong"
+            why = score.digits_refused
+            if score.digits is not None and not score.digits.missing:
+                why = f"{why}; correct it below if it is wrong"
             self.rule_note.setText(f"Digits rule not available: {why}.")
         has_digits = score.digits is not None
         self.read.setText(f"Reads, in order: {readings(score)}" if has_digits else "")

@@ -9,21 +9,20 @@ game-over rule), and probe which keys work. The person then accepts or corrects 
 in the app (:mod:`.calibration_review`).
 
 The helpers below pick what the review shows (a frame of play, the score as read at a few
-moments, the game-over region when the game ended) and redo the two corrections a person can
-make (the value of a score read wrongly, another game-over region), again with the core's
-functions. No Qt here.
+moments, the game-over region when the game ended) and take a person's correction of a score
+read wrongly, again with the core's functions (another game-over region is fitted by
+:func:`screen_agent.calibrate.refit_game_over`). No Qt here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,11 +36,11 @@ from screen_agent.calibrate import (
     Watch,
     analyze,
     correct_digits,
-    probe_keys,
+    probe_in_game,
     watch_window,
 )
 from screen_agent.calibrate.driver import WatchProgress
-from screen_agent.calibrate.game_over import Banner, before_restarts, fit_banner_rule
+from screen_agent.calibrate.game_over import before_restarts
 from screen_agent.calibrate.profile_out import GAME_OVER_REGION, profile_name
 from screen_agent.calibrate.run import watch_profile
 from screen_agent.errors import UserError
@@ -50,7 +49,6 @@ from screen_agent.keys import KEY_NAMES
 from screen_agent.profile import GameProfile, Step
 
 if TYPE_CHECKING:
-    from screen_agent.capture.frame import FrameSource
     from screen_agent.desktop import Desktop
     from screen_agent.gui.background import TaskControl
 
@@ -226,54 +224,15 @@ def find_for_me(
             if sink is None or not set(tried) <= sink.allowed:
                 sink = keyboard_for(probing)
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="screen-agent-")))
-            keys = probe_with_analysis(
-                probing, analysis, source, sink, tried, settings.probe_trials, rng, folder,
-                lambda key: control.progress(FindProgress(f"Testing the keys: pressing {key}…")),
+            keys = probe_in_game(
+                probing, analysis.game.region, analysis.game_over, source, sink, tried,
+                folder / "probe.toml", trials=settings.probe_trials, rng=rng,
+                on_trial=lambda key: control.progress(
+                    FindProgress(f"Testing the keys: pressing {key}…")
+                ),
             )  # fmt: skip
         unfocused = sum(s.paused for s in sinks)
         return Findings(settings.title, width, height, watch, analysis, keys, tried, unfocused)
-
-
-def probe_with_analysis(
-    profile: GameProfile,
-    analysis: Analysis,
-    source: FrameSource,
-    sink: Any,
-    keys: Sequence[str],
-    trials: int,
-    rng: np.random.Generator,
-    folder: Path,
-    on_trial: Callable[[str], None] | None = None,
-) -> KeysProposal:
-    """Probe ``keys`` in the proposed game region, restarting the game when the proposed
-    game-over rule fires, as ``screen-agent calibrate`` does after its review (its
-    ``_probe``). ``sink`` presses the keys (it must allow them and the restart keys); a
-    template rule's picture is saved in ``folder``."""
-    from screen_agent.probe import ProbeSettings
-    from screen_agent.reward import RewardReader, save_image
-
-    regions = {"game": analysis.game.region}
-    rewards: tuple[dict, ...] = ()
-    over = analysis.game_over
-    if over is not None:
-        image = None
-        if over.fit.image is not None and over.fit.table["kind"] == "template":
-            image = str(folder / "game-over.png")
-            save_image(Path(image), over.fit.image)
-        regions[GAME_OVER_REGION] = over.region
-        rewards = (over.rule(GAME_OVER_REGION, image),)
-    probing = dataclasses.replace(profile, regions=regions, rewards=rewards)
-    reader = RewardReader.for_profile(probing, str(folder / "probe.toml")) if rewards else None
-    return probe_keys(
-        probing,
-        source,
-        sink,
-        list(keys),
-        settings=ProbeSettings(trials=trials),
-        on_trial=on_trial,
-        rng=rng,
-        reader=reader,
-    )
 
 
 # --- what the review shows --------------------------------------------------------------------
@@ -403,19 +362,3 @@ def game_end_sample(findings: Findings, proposal: GameOverProposal) -> np.ndarra
                 return crop(watch.frames[t], proposal.region)
     first = windows[0]
     return crop(watch.frames[first[len(first) // 2]], proposal.region)
-
-
-def refit_game_over(findings: Findings, region: Region) -> GameOverProposal | None:
-    """A game-over rule for a banner in ``region`` (the person's correction), fitted on the
-    watch's game ends and play; None if nothing there tells them apart."""
-    analysis, watch = findings.analysis, findings.watch
-    if analysis.episodes is None:
-        return None
-    windows = before_restarts(watch, analysis.episodes)
-    if not windows:
-        return None
-    banner = Banner(region, len(windows), len(windows), [list(w) for w in windows])
-    fit = fit_banner_rule(watch, banner, windows, analysis.episodes.play)
-    if fit is None:
-        return None
-    return GameOverProposal(fit, fit.hits / max(1, fit.ends))

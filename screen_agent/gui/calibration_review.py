@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from screen_agent.calibrate import GameOverProposal
+from screen_agent.calibrate import GameOverProposal, refit_game_over
 from screen_agent.calibrate.keys import propose_actions
 from screen_agent.calibrate.prompts import describe_region
 from screen_agent.geometry import Region
@@ -48,12 +48,7 @@ from screen_agent.gui.calibration_cards import (
     KeysCard,
     ScoreCard,
 )
-from screen_agent.gui.calibration_job import (
-    Findings,
-    correct_reading,
-    play_frame,
-    refit_game_over,
-)
+from screen_agent.gui.calibration_job import Findings, correct_reading, play_frame
 
 
 class ProposalsView(QWidget):
@@ -233,7 +228,7 @@ class ProposalsView(QWidget):
             card.set_proposal(proposal)
 
         self._after = fitted
-        self.task.start(lambda _control: refit_game_over(findings, region))
+        self.task.start(lambda _control: refit_game_over(findings.analysis, findings.watch, region))
 
     def _corrected(self, result: Any) -> None:
         self.status.setText("")

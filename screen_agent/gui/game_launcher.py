@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from screen_agent.errors import UserError
 from screen_agent.gui.background import BackgroundTask, TaskControl
 from screen_agent.gui.model import ProfileModel
-from screen_agent.launch import LaunchedGame
+from screen_agent.launch import LaunchedGame, launch_game
 from screen_agent.profile import GameProfile
 
 POLL_MS = 1000
@@ -28,19 +28,6 @@ POLL_MS = 1000
 LaunchFunction = Callable[[GameProfile, Path], LaunchedGame]
 """``launch(profile, source) -> game``: start the game (off the GUI thread); raises a
 UserError (one line) when it cannot."""
-
-
-def launch_on_desktop(profile: GameProfile, source: Path) -> LaunchedGame:
-    """Launch on the default display with a desktop connection of its own (the app's is used
-    by the GUI thread), closed once the window is placed: the game does not need it."""
-    from screen_agent.desktop import open_desktop
-    from screen_agent.launch import launch_game
-
-    desktop = open_desktop()
-    try:
-        return launch_game(profile, source, desktop)
-    finally:
-        desktop.close()
 
 
 def profile_source(model: ProfileModel) -> Path:
@@ -64,7 +51,7 @@ class GameLauncher(QObject):
 
     def __init__(
         self,
-        launch: LaunchFunction = launch_on_desktop,
+        launch: LaunchFunction = launch_game,
         parent: QObject | None = None,
         poll_ms: int = POLL_MS,
     ) -> None:

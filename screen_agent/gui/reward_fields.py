@@ -188,7 +188,60 @@ class Field(QWidget):
         self.edited.emit(self.current())
 
 
-class IntField(Field):
+class _SpinField(Field):
+    """A number key in a spin box of the valid range: what :class:`IntField` and
+    :class:`FloatField` share. An absent key shows ``default``; with ``default`` None the key
+    has none, and the box's minimum (below the valid values) shows "not set"."""
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        tip: str,
+        spin: QSpinBox | QDoubleSpinBox,
+        minimum: float,
+        maximum: float,
+        default: float | None,
+        suffix: str,
+        suggestion: float | None,
+        unset_at: float | None,
+    ) -> None:
+        super().__init__(key, label, tip)
+        self.default = default
+        self.bounds = (minimum, maximum)
+        """The valid values (inclusive)."""
+        self.suggestion = suggestion if suggestion is not None else minimum
+        """What :meth:`proposal` offers when the key has no default."""
+        self.spin = spin
+        self.spin.setRange(minimum if unset_at is None else unset_at, maximum)
+        self.spin.setSuffix(suffix)
+        if unset_at is not None:
+            self.spin.setSpecialValueText(UNSET_TEXT)
+        # One edit per finished number, not one per digit typed (each rebuilds the rules).
+        self.spin.setKeyboardTracking(False)
+        self.spin.valueChanged.connect(self._emit)
+        self.inputs = (self.spin,)
+        self._lay_out(self.spin)
+
+    def _typed(self, number: float) -> Any:
+        """``number`` as the box takes it."""
+        raise NotImplementedError
+
+    def _show(self, value: Any) -> None:
+        if _is_number(value):
+            number = value
+        elif self.default is None:
+            number = self.spin.minimum()
+        else:
+            number = self.default
+        self.spin.setValue(self._typed(min(max(number, self.spin.minimum()), self.spin.maximum())))
+
+    def proposal(self) -> Any:
+        value = self.current()
+        return self.suggestion if value is None else value
+
+
+class IntField(_SpinField):
     """An integer key (``settle_frames``, ``tolerance``) in a spin box of the valid range
     ``minimum``-``maximum``. An absent key shows ``default``; with ``default`` None the key
     has none, and one step below the range shows "not set" and stands for "key absent"."""
@@ -204,31 +257,13 @@ class IntField(Field):
         suffix: str = "",
         suggestion: int | None = None,
     ) -> None:
-        super().__init__(key, label, tip)
-        self.default = default
-        self.bounds = (minimum, maximum)
-        """The valid values (inclusive)."""
-        self.suggestion = suggestion if suggestion is not None else minimum
-        """What :meth:`proposal` offers when the key has no default."""
-        self.spin = QSpinBox()
-        self.spin.setRange(minimum - 1 if default is None else minimum, maximum)
-        if default is None:
-            self.spin.setSpecialValueText(UNSET_TEXT)
-        self.spin.setSuffix(suffix)
-        # One edit per finished number, not one per digit typed (each rebuilds the rules).
-        self.spin.setKeyboardTracking(False)
-        self.spin.valueChanged.connect(self._emit)
-        self.inputs = (self.spin,)
-        self._lay_out(self.spin)
+        unset_at = minimum - 1 if default is None else None
+        super().__init__(
+            key, label, tip, QSpinBox(), minimum, maximum, default, suffix, suggestion, unset_at
+        )
 
-    def _show(self, value: Any) -> None:
-        if _is_number(value):
-            number = round(value)
-        elif self.default is None:
-            number = self.spin.minimum()
-        else:
-            number = self.default
-        self.spin.setValue(int(min(max(number, self.spin.minimum()), self.spin.maximum())))
+    def _typed(self, number: float) -> int:
+        return round(float(number))
 
     def current(self) -> int | None:
         value = self.spin.value()
@@ -236,12 +271,8 @@ class IntField(Field):
             return None
         return value
 
-    def proposal(self) -> int:
-        value = self.current()
-        return self.suggestion if value is None else value
 
-
-class FloatField(Field):
+class FloatField(_SpinField):
     """A number key (``threshold``, ``seconds``) in a spin box of the valid range. An absent
     key shows ``default``; with ``default`` None the key has none, and the box's minimum
     (``unset_at``, below the valid values) shows "not set" and stands for "key absent"."""
@@ -260,45 +291,27 @@ class FloatField(Field):
         unset_at: float | None = None,
         suggestion: float | None = None,
     ) -> None:
-        super().__init__(key, label, tip)
-        self.default = default
-        self.bounds = (minimum, maximum)
-        """The valid values (inclusive, to the box's decimals)."""
-        self.suggestion = suggestion if suggestion is not None else minimum
-        """What :meth:`proposal` offers when the key has no default."""
-        self.unset_at = (
-            None if default is not None else (minimum - step if unset_at is None else unset_at)
+        spin = QDoubleSpinBox()
+        spin.setDecimals(decimals)
+        spin.setSingleStep(step)
+        if default is not None:
+            unset_at = None
+        elif unset_at is None:
+            unset_at = minimum - step
+        super().__init__(
+            key, label, tip, spin, minimum, maximum, default, suffix, suggestion, unset_at
         )
-        self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(decimals)
-        self.spin.setRange(minimum if self.unset_at is None else self.unset_at, maximum)
-        self.spin.setSingleStep(step)
-        self.spin.setSuffix(suffix)
-        if self.unset_at is not None:
-            self.spin.setSpecialValueText(UNSET_TEXT)
-        self.spin.setKeyboardTracking(False)
-        self.spin.valueChanged.connect(self._emit)
-        self.inputs = (self.spin,)
-        self._lay_out(self.spin)
+        self.unset_at = unset_at
+        """The box's "not set" value (None: the key has a default)."""
 
-    def _show(self, value: Any) -> None:
-        if _is_number(value):
-            number = float(value)
-        elif self.default is None:
-            number = self.spin.minimum()
-        else:
-            number = self.default
-        self.spin.setValue(min(max(number, self.spin.minimum()), self.spin.maximum()))
+    def _typed(self, number: float) -> float:
+        return float(number)
 
     def current(self) -> float | None:
         value = self.spin.value()
         if self.unset_at is not None and value <= self.spin.minimum():
             return None
         return round(value, self.spin.decimals())
-
-    def proposal(self) -> float:
-        value = self.current()
-        return self.suggestion if value is None else value
 
 
 class BoolField(Field):

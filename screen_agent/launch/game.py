@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from screen_agent.desktop import Desktop, Window, WindowClosedError
+from screen_agent.desktop import Desktop, Window, WindowClosedError, open_desktop
 from screen_agent.desktop.tracking import GameWindow
 from screen_agent.errors import UserError
 from screen_agent.input.keyboard import KeyboardSink
@@ -108,7 +108,7 @@ def profile_folder(source: str | os.PathLike[str]) -> Path:
 def launch_game(
     profile: GameProfile,
     source: str | os.PathLike[str],
-    desktop: Desktop,
+    desktop: Desktop | None = None,
     *,
     env: Mapping[str, str] | None = None,
 ) -> LaunchedGame:
@@ -118,12 +118,29 @@ def launch_game(
     Args:
         profile: a profile with ``launch`` and ``window``.
         source: the profile's file (``{profile_dir}``, and messages name it).
-        desktop: the backend that finds, places and focuses the window and presses the steps.
+        desktop: the backend that finds, places and focuses the window and presses the steps;
+            None: a connection of its own to the default display, closed once the game is up
+            (the game does not need it).
         env: variables set for every process on top of ours (e.g. the session's ``DISPLAY``).
 
     Raises LaunchError (one line) when a program is missing, exits early, a helper is never
     ready, or no window with the title appears within ``launch.window_timeout_s``.
     """
+    if desktop is not None:
+        return _launch(profile, source, desktop, env)
+    own = open_desktop()
+    try:
+        return _launch(profile, source, own, env)
+    finally:
+        own.close()
+
+
+def _launch(
+    profile: GameProfile,
+    source: str | os.PathLike[str],
+    desktop: Desktop,
+    env: Mapping[str, str] | None,
+) -> LaunchedGame:
     where = str(source)
     launch = profile.launch
     if launch is None or profile.window is None:

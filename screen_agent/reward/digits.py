@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from screen_agent.errors import UserError
+from screen_agent.geometry import Region
 from screen_agent.reward.pixels import foreground_mask
 from screen_agent.reward.seven_segment import DigitBox
 
@@ -47,8 +48,18 @@ class Foreground:
         return foreground_mask(image, self.colour, self.tolerance)
 
 
-def glyphs(mask: np.ndarray) -> list[np.ndarray]:
-    """The glyphs of a foreground mask, left to right: each a bool array cropped to its ink.
+@dataclass(frozen=True)
+class Glyph:
+    """One glyph of a mask, and where it is."""
+
+    box: Region
+    """Its ink's bounding box in the mask, pixels."""
+    bitmap: np.ndarray
+    """bool (box.height, box.width): its ink."""
+
+
+def segment(mask: np.ndarray) -> list[Glyph]:
+    """The glyphs of a foreground mask, left to right, each cropped to its ink.
 
     A glyph is a run of columns with ink (so a character in several pieces, one above the
     other, stays one glyph); characters must be separated by at least one empty column.
@@ -59,11 +70,19 @@ def glyphs(mask: np.ndarray) -> list[np.ndarray]:
     for start, stop in zip(edges[::2], edges[1::2], strict=True):
         part = mask[:, start:stop]
         rows = np.flatnonzero(part.any(axis=1))
-        out.append(part[rows[0] : rows[-1] + 1])
+        top, bottom = int(rows[0]), int(rows[-1]) + 1
+        box = Region(int(start), top, int(stop - start), bottom - top)
+        out.append(Glyph(box, part[top:bottom]))
     return out
 
 
-def _similarity(glyph: np.ndarray, template: np.ndarray) -> float:
+def glyphs(mask: np.ndarray) -> list[np.ndarray]:
+    """The glyphs of a foreground mask, left to right: each a bool array cropped to its ink
+    (see :func:`segment`)."""
+    return [g.bitmap for g in segment(mask)]
+
+
+def similarity(glyph: np.ndarray, template: np.ndarray) -> float:
     """Fraction of pixels that agree once the glyph is scaled to the template's size; 0 when
     the sizes differ by more than a tenth (or 2 pixels), so a '1' never matches an '8'."""
     (gh, gw), (th, tw) = glyph.shape, template.shape
@@ -124,7 +143,7 @@ class DigitReader:
         """The characters shown, or None if any glyph matches no template well enough."""
         text = ""
         for glyph in self.glyphs(region):
-            scores = {c: _similarity(glyph, t) for c, t in self.templates.items()}
+            scores = {c: similarity(glyph, t) for c, t in self.templates.items()}
             best = max(scores, key=scores.__getitem__, default=None)
             if best is None or scores[best] < MIN_MATCH:
                 return None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -254,7 +255,7 @@ def load_demo(
         raise DemoError(
             f"{path}: no such demonstration file; record one with 'screen-agent record --demo'"
         ) from None
-    except (OSError, ValueError, EOFError, KeyError) as error:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
         raise DemoError(
             f"{path}: damaged or not a demonstration ({type(error).__name__}: "
             f"{str(error).splitlines()[0][:100]}); record it again"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def load_recording(path: Path) -> EpisodeRecording:
                 frames_seen=int(data["frames_seen"]),
                 recorded_at=float(data["recorded_at"]),
             )
-    except (OSError, KeyError, ValueError, EOFError) as error:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} is not an episode recording ({error})") from error
     if agent.dtype != np.uint8 or agent.ndim != 3:
         raise ValueError(f"{path}: agent_frames should be (T, H, W) uint8, got {agent.dtype}")

@@ -184,14 +184,7 @@ class LearnerProcess:
     def __init__(self, spec: LearnerSpec) -> None:
         self.spec = spec
         ctx = mp.get_context("spawn")
-        template = QNetwork(
-            spec.obs_shape,
-            np.dtype(spec.obs_dtype),
-            spec.n_actions,
-            spec.config.hidden,
-            spec.config.dueling,
-            spec.config.cnn_width,
-        )
+        template = _network(spec)
         self.weights = SharedWeights.like(template, ctx)
         self.template = template
         self._inbox = ctx.Queue()
@@ -523,12 +516,18 @@ class _Rng:
 
 def actor_network(spec: LearnerSpec) -> QNetwork:
     """A network shaped like the learner's, for the actor (the weights come from the learner)."""
-    net = QNetwork(
+    net = _network(spec).to(torch.device(spec.device))
+    return net.eval().requires_grad_(False)
+
+
+def _network(spec: LearnerSpec) -> QNetwork:
+    """A freshly initialised Q-network of the spec's shape and configuration."""
+    config = spec.config
+    return QNetwork(
         spec.obs_shape,
         np.dtype(spec.obs_dtype),
         spec.n_actions,
-        spec.config.hidden,
-        spec.config.dueling,
-        spec.config.cnn_width,
-    ).to(torch.device(spec.device))
-    return net.eval().requires_grad_(False)
+        config.hidden,
+        config.dueling,
+        config.cnn_width,
+    )

@@ -27,7 +27,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from screen_agent.agent.config import DQNConfig, replay_ratio, screen_efficient_config
+from screen_agent.agent.config import (
+    DQNConfig,
+    config_from_json,
+    config_to_json,
+    replay_ratio,
+    screen_efficient_config,
+)
 from screen_agent.agent.schedules import epsilon_schedule
 from screen_agent.envs.screen import EnvStopped
 from screen_agent.envs.session import ScreenSession
@@ -42,7 +48,7 @@ from screen_agent.training.events import (
     StatsEvent,
     TrainerEvent,
 )
-from screen_agent.training.gym_loop import config_from_json, config_to_json, write_report_safely
+from screen_agent.training.gym_loop import write_report_safely
 from screen_agent.training.learner_process import (
     LearnerProcess,
     LearnerSpec,

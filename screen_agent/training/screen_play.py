@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from screen_agent.agent.config import config_from_json
 from screen_agent.agent.dqn import DQNAgent
 from screen_agent.envs.screen import EnvStopped
 from screen_agent.envs.session import ScreenSession
@@ -23,7 +24,6 @@ from screen_agent.training.checkpoint import load_checkpoint
 from screen_agent.training.control import RunControl
 from screen_agent.training.evaluate import EvalResult
 from screen_agent.training.events import EpisodeEvent, FrameEvent, StatsEvent, TrainerEvent
-from screen_agent.training.gym_loop import config_from_json
 
 PAUSE_POLL_S = 0.05
 """How often a paused player checks for resume or stop, seconds."""

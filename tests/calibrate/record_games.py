@@ -41,7 +41,7 @@ from game_recordings import (
     save_recording,
 )
 
-from screen_agent.reward.digits import _similarity, glyphs
+from screen_agent.reward.digits import glyphs, similarity
 from screen_agent.reward.pixels import colour_mask
 from screen_agent.xvfb import start_xvfb
 
@@ -358,7 +358,7 @@ def label(name: str, pairs: list[str]) -> None:
                 # Anti-aliased text drawn at another sub-pixel offset: the clearly best template,
                 # agreeing on 90% of the pixels or more.
                 scores = sorted(
-                    ((_similarity(glyph, t), c) for c, t in templates.items()), reverse=True
+                    ((similarity(glyph, t), c) for c, t in templates.items()), reverse=True
                 )
                 if scores[0][0] >= 0.9 and scores[0][0] - scores[1][0] >= 0.05:
                     match = [scores[0][1]]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from functools import cache
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from synthetic_game import BANNER, FIELD, HEIGHT, SCORE_REGION, WIDTH, Synthetic
 from screen_agent.calibrate import Watch, analyze, correct_digits
 from screen_agent.calibrate.analysis import Analysis
 from screen_agent.calibrate.keys import propose_actions
-from screen_agent.calibrate.profile_out import write_profile
+from screen_agent.calibrate.profile_out import Choices, write_profile
 from screen_agent.calibrate.prompts import Asker, parse_region
 from screen_agent.calibrate.review import review
 from screen_agent.calibrate.run import add_arguments, check_keys, restart_steps
@@ -111,6 +112,65 @@ def test_a_person_can_refuse_edit_and_correct(tmp_path: Path) -> None:
     profile = load_profile(out)
     assert profile.game == Region(0, 30, 320, 210)
     assert [r["kind"] for r in profile.rewards] == ["digits"]
+
+
+def unsure(analysis: Analysis) -> Analysis:
+    """``analysis`` with a digit reading that is not sure: its templates read back too few
+    of the scores."""
+    assert analysis.score is not None
+    score = dataclasses.replace(analysis.score, read_back=0.5)
+    assert not score.use_digits and score.digits_refused == "the reading is not sure enough"
+    return dataclasses.replace(analysis, score=score)
+
+
+def test_a_reading_that_is_not_sure_is_not_offered_as_a_digits_rule(tmp_path: Path) -> None:
+    _, watch, analysis = played()
+    prompts: list[str] = []
+    answers = ["y", "y", "n", "n"]  # game, score, "correct the reading?", game over
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        return answers.pop(0)
+
+    said: list[str] = []
+    choices = review(Asker(True, answer, said.append), unsure(analysis), watch)
+    assert not any("use the digits rule" in p for p in prompts)
+    assert "correct the reading?" in prompts[2]
+    assert "  the digits rule is not available: the reading is not sure enough" in said
+    assert choices.use_digits is False and not choices.reads_digits
+    # Without questions (--yes) too: the rule is score_change, and the person is told why.
+    said.clear()
+    choices = review(Asker(False, output=said.append), unsure(analysis), watch)
+    assert choices.use_digits is False
+    assert "  the digits rule is not available: the reading is not sure enough" in said
+    choices.actions = propose_actions(["left"])
+    out = write_profile(choices, tmp_path / "unsure.toml", title="u", width=WIDTH, height=HEIGHT)
+    assert load_profile(out).rewards[0]["kind"] == "score_change"
+    assert not (tmp_path / "unsure-digits.npz").exists()
+
+
+def test_a_reading_made_sure_by_a_correction_is_offered_again() -> None:
+    _, watch, analysis = played()
+    score = analysis.score
+    assert score is not None and score.digits is not None
+    # The person corrects the reading with a true value: it reads back, the rule is offered.
+    true_value = score.digits.values[2]
+    asker, _said = scripted("y", "y", "y", f"3={true_value}", "y", "n")
+    choices = review(asker, unsure(analysis), watch)
+    assert choices.use_digits is True and choices.reads_digits
+
+
+def test_a_digits_rule_chosen_for_a_reading_that_is_not_sure_is_written(tmp_path: Path) -> None:
+    # Choices.use_digits forces the rule: the profile reads the digits even though the
+    # proposal alone would not have (it used to write score_change all the same).
+    _, _watch, analysis = played()
+    score = unsure(analysis).score
+    choices = Choices(game=analysis.game.region, score=score, use_digits=True)
+    out = write_profile(choices, tmp_path / "forced.toml", title="f", width=WIDTH, height=HEIGHT)
+    rules = load_profile(out).rewards
+    assert [r["kind"] for r in rules] == ["digits"]
+    assert rules[0]["digits"]["file"] == "forced-digits.npz"
+    assert (tmp_path / "forced-digits.npz").exists()
 
 
 def test_a_wrong_reading_is_corrected_by_typing_one_value() -> None:

@@ -96,13 +96,11 @@ def test_resuming_with_more_steps_keeps_the_exploration_schedule(tmp_path: Path,
     assert values[1:] == pytest.approx([0.05] * 5), values
 
 
-def test_ctrl_c_saves_the_run(tmp_path: Path, cli) -> None:
-    from conftest import SCREEN_AGENT
-
+def test_ctrl_c_saves_the_run(tmp_path: Path, screen_agent_command: list[str]) -> None:
     run_dir = tmp_path / "run"
     process = subprocess.Popen(
         [
-            SCREEN_AGENT,
+            *screen_agent_command,
             "gym",
             "train",
             "CartPole-v1",
