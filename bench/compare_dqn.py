@@ -28,10 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import N_ACTIONS, OBS_SHAPE, cpu_model, our_buffer, percentiles_ms, time_call
 
 ENV_ID = "PongNoFrameskip-v4"
-OBS_SHAPE = (4, 84, 84)
-N_ACTIONS = 6  # Pong's action count; the replay and update measurements use it too.
 CAPACITY_FOR_BYTES = 1_000_000
 GOAL_BYTES = 7_100
 GOAL_UPDATE_MS = 25.0
@@ -43,24 +42,13 @@ TRAIN_LOG_EVERY = 1_000  # our trainer's train.csv row interval (gym_run.TRAIN_L
 
 
 def _stats_ms(seconds: list[float]) -> dict[str, float]:
-    ms = np.asarray(seconds) * 1e3
-    return {
-        "median_ms": float(np.median(ms)),
-        "p90_ms": float(np.percentile(ms, 90)),
-        "n": len(seconds),
-    }
+    median, p90 = percentiles_ms(seconds)
+    return {"median_ms": median, "p90_ms": p90, "n": len(seconds)}
 
 
 def _time_calls(call: Callable[[], Any], warmup: int, repeats: int) -> dict[str, float]:
     """Median and p90 of ``repeats`` timed calls after ``warmup`` untimed ones."""
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return _stats_ms(times)
+    return _stats_ms(time_call(call, warmup, repeats))
 
 
 def _frame_pool(rng: np.random.Generator, size: int = 257) -> np.ndarray:
@@ -84,18 +72,8 @@ def _setup_torch(threads: int) -> None:
 
 def _our_buffer(capacity: int, rng: np.random.Generator, config: Any = None):
     from screen_agent.agent.config import atari_config
-    from screen_agent.agent.replay import ReplayBuffer
 
-    config = config or atari_config()
-    return ReplayBuffer(
-        capacity=capacity,
-        frame_shape=OBS_SHAPE[1:],
-        frame_dtype=np.uint8,
-        stack=OBS_SHAPE[0],
-        n_step=config.n_step,
-        gamma=config.gamma,
-        rng=rng,
-    )
+    return our_buffer(capacity, config or atari_config(), rng)
 
 
 def _fill_ours(buffer: Any, transitions: int, rng: np.random.Generator) -> None:
@@ -556,16 +534,6 @@ def run_measurement(name: str, args: argparse.Namespace) -> dict[str, Any] | Non
     return result
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def _versions() -> dict[str, str]:
     import importlib.metadata as md
 
@@ -718,7 +686,7 @@ def main_parent(args: argparse.Namespace) -> int:
     mode = " — QUICK SMOKE RUN: tiny sizes, numbers not meaningful" if args.quick else ""
     print(f"## DQN beside Stable-Baselines3 and CleanRL's settings{mode}\n")
     print(f"- date: {started:%Y-%m-%d %H:%M %Z}")
-    print(f"- machine: {_cpu_model()}, {os.cpu_count()} logical cores, {platform.platform()}")
+    print(f"- machine: {cpu_model()}, {os.cpu_count()} logical cores, {platform.platform()}")
     print(
         f"- python {platform.python_version()}, torch {versions['torch']} "
         f"(torch.set_num_threads({args.threads})), numpy {versions['numpy']}, "

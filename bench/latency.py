@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from common import percentiles_ms, time_call
 
 from screen_agent.xvfb import start_xvfb
 
@@ -50,15 +51,8 @@ def scaled_profile(folder: Path) -> Path:
 
 
 def timed(fn, repeats: int = 200) -> tuple[float, float]:
-    for _ in range(5):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    ms = 1000 * np.asarray(times)
-    return float(np.median(ms)), float(np.percentile(ms, 99))
+    """Median and p99 of ``fn()``'s time, ms, over ``repeats`` calls after 5 untimed ones."""
+    return percentiles_ms(time_call(fn, 5, repeats), upper=99)
 
 
 def timed_at_rate(fn, calls: int, rate_hz: float, before=None) -> tuple[float, float]:
@@ -76,8 +70,7 @@ def timed_at_rate(fn, calls: int, rate_hz: float, before=None) -> tuple[float, f
         fn()
         times.append(time.perf_counter() - start)
         time.sleep(max(0.0, next_call - time.perf_counter()))
-    ms = 1000 * np.asarray(times)
-    return float(np.median(ms)), float(np.percentile(ms, 99))
+    return percentiles_ms(times, upper=99)
 
 
 class CoveringWindow:

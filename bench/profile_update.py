@@ -39,12 +39,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from common import N_ACTIONS, OBS_SHAPE, cpu_model, our_buffer, percentiles_ms, time_call
 from torch import nn
 
 from screen_agent.agent.config import DQNConfig, atari100k_config, atari_config
@@ -52,8 +52,6 @@ from screen_agent.agent.dqn import DQNAgent
 from screen_agent.agent.replay import ReplayBatch, ReplayBuffer
 from screen_agent.training.runtime import keep_freed_memory
 
-OBS_SHAPE = (4, 84, 84)
-N_ACTIONS = 6  # Pong's minimal action set
 BATCH = 32
 CPU = torch.device("cpu")
 PRESETS: dict[str, Callable[[], DQNConfig]] = {
@@ -66,35 +64,10 @@ SECTIONS = ("layers", "phases", "variants", "sync", "per")
 # ---------------------------------------------------------------------------- helpers
 
 
-def stats_ms(seconds: list[float]) -> tuple[float, float]:
-    """(median, p90) in milliseconds."""
-    ms = np.asarray(seconds) * 1e3
-    return float(np.median(ms)), float(np.percentile(ms, 90))
-
-
-def time_call(call: Callable[[], Any], warmup: int, repeats: int) -> list[float]:
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def fill_buffer(config: DQNConfig, transitions: int, rng: np.random.Generator) -> ReplayBuffer:
     """A buffer of ``transitions`` random 84x84 frames in episodes of 200-2,000 steps, with the
     preset's n-step returns (frame contents do not matter for speed, their addresses do)."""
-    buffer = ReplayBuffer(
-        capacity=transitions,
-        frame_shape=OBS_SHAPE[1:],
-        frame_dtype=np.uint8,
-        stack=OBS_SHAPE[0],
-        n_step=config.n_step,
-        gamma=config.gamma,
-        rng=rng,
-    )
+    buffer = our_buffer(transitions, config, rng)
     pool = rng.integers(0, 256, size=(257, *OBS_SHAPE[1:]), dtype=np.uint8)
     buffer.start_episode(pool[0])
     left = int(rng.integers(200, 2_000))
@@ -113,16 +86,6 @@ def fill_buffer(config: DQNConfig, transitions: int, rng: np.random.Generator) -
 def make_agent(config: DQNConfig, seed: int = 0) -> DQNAgent:
     torch.manual_seed(seed)
     return DQNAgent(OBS_SHAPE, np.uint8, N_ACTIONS, config, CPU, np.random.default_rng(seed))
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -195,8 +158,8 @@ def section_layers(config: DQNConfig, args: argparse.Namespace) -> str:
             if wrt:
                 torch.autograd.grad(y, wrt, grad_out)
 
-        fwd = stats_ms(time_call(forward, 5, args.layer_repeats))[0]
-        both = stats_ms(time_call(forward_backward, 5, args.layer_repeats))[0]
+        fwd = percentiles_ms(time_call(forward, 5, args.layer_repeats))[0]
+        both = percentiles_ms(time_call(forward_backward, 5, args.layer_repeats))[0]
         backward = max(both - fwd, 0.0) if wrt else 0.0
         total_forward += fwd
         total_backward += backward
@@ -529,7 +492,7 @@ def section_variants(config: DQNConfig, buffer: ReplayBuffer, args: argparse.Nam
     base_cpu = statistics.median(cpu[variants[0].name])
     rows = []
     for variant in variants:
-        median, p90 = stats_ms(times[variant.name])
+        median, p90 = percentiles_ms(times[variant.name])
         cpu_median = statistics.median(cpu[variant.name])
         rows.append(
             (
@@ -581,7 +544,7 @@ def section_sync(config: DQNConfig, args: argparse.Namespace) -> str:
         ("update_target (foreach copy)", agent.update_target),
         ("load_state_dict copy", old),
     ):
-        median, p90 = stats_ms(time_call(call, 10, args.layer_repeats * 2))
+        median, p90 = percentiles_ms(time_call(call, 10, args.layer_repeats * 2))
         rows.append((name, f"{median:.3f}", f"{p90:.3f}"))
     return table(("hard target update", "median ms", "p90 ms"), rows)
 
@@ -642,7 +605,7 @@ def section_per(config: DQNConfig, buffer: ReplayBuffer, args: argparse.Namespac
         ("uniform sample(32)", uniform),
         ("prioritized: sample + weights + priority update", prioritized),
     ):
-        median, p90 = stats_ms(time_call(call, 20, args.layer_repeats * 5))
+        median, p90 = percentiles_ms(time_call(call, 20, args.layer_repeats * 5))
         rows.append((name, f"{median:.3f}", f"{p90:.3f}"))
     return table((f"replay of {buffer.capacity:,} transitions", "median ms", "p90 ms"), rows)
 

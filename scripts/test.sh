@@ -2,7 +2,7 @@
 # Sets up .venv with the test extra (and, as root, the apt packages the end-to-end tests need:
 # Xvfb, xdotool, Qt's xcb libraries, the real test-bed games), then runs ruff, the layer
 # contracts, the Windows backend's tests under Wine, and the whole test suite.
-# Extra arguments go to pytest, e.g. scripts/test.sh -m "not slow".
+# Extra arguments go to pytest, e.g. scripts/test.sh -m "not slow" (or -n 0: one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-system-deps.sh
@@ -12,4 +12,6 @@ scripts/setup-venv.sh --test
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports  # the layer contracts in pyproject.toml
 scripts/test-windows.sh  # the Windows backend, through Wine and the Windows build of Python
-exec .venv/bin/python -m pytest "$@"
+# Three workers: most end-to-end tests wait on games running in real time, each worker on its
+# own Xvfb; the learning tests (xdist group "learning") run one after another on one worker.
+exec .venv/bin/python -m pytest -n 3 --dist loadgroup "$@"

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,12 +22,32 @@ import numpy as np
 import pytest
 
 from screen_agent.arcade.status import read_status
+from screen_agent.subprocesses import wait_or_kill
 from screen_agent.xvfb import VirtualDisplay, start_xvfb
 
 SCREEN = "1280x1024x24"
 """Size and depth of the test display."""
 WINDOW_TIMEOUT_S = 20.0
 """How long a game may take to show its window."""
+
+
+class InThread:
+    """Base of test helpers that run something in a daemon thread, as the app runs a trainer:
+    :meth:`start_thread` starts it; :attr:`error` is what it raised (None: nothing)."""
+
+    error: BaseException | None = None
+    thread: threading.Thread
+
+    def start_thread(self, target: Callable[[], object]) -> None:
+        def run() -> None:
+            try:
+                target()
+            except BaseException as error:
+                self.error = error
+
+        self.error = None
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
 
 
 @dataclass
@@ -213,11 +234,7 @@ class ArcadeLauncher:
             if window.process.poll() is None:
                 window.process.terminate()
         for window in self.started:
-            try:
-                window.process.wait(5)
-            except subprocess.TimeoutExpired:
-                window.process.kill()
-                window.process.wait()
+            wait_or_kill(window.process, 5)
 
 
 @pytest.fixture
@@ -267,6 +284,24 @@ def keyboard(xvfb_display: XDisplay) -> Any:
         pytest.fail(f"pyautogui is bound to display {bound!r}, not the test's {xvfb_display.name}")
     pyautogui.PAUSE = 0  # its default sleeps 0.1 s after every call
     return pyautogui
+
+
+class Keys:
+    """Holds at most one key down at a time through ``keyboard`` (pyautogui), sending only
+    changes."""
+
+    def __init__(self, keyboard: Any) -> None:
+        self.keyboard = keyboard
+        self.held: str | None = None
+
+    def hold(self, key: str | None) -> None:
+        if key == self.held:
+            return
+        if self.held is not None:
+            self.keyboard.keyUp(self.held)
+        if key is not None:
+            self.keyboard.keyDown(key)
+        self.held = key
 
 
 @dataclass

@@ -8,15 +8,12 @@ platform, and :func:`open_desktop`, the only place that picks one.
 
 from __future__ import annotations
 
-from screen_agent.desktop.base import (
-    Desktop,
+from screen_agent.desktop.base import Desktop, Monitor, Window, covering_windows
+from screen_agent.desktop.errors import (
     DesktopError,
     FailSafeError,
-    Monitor,
-    Window,
     WindowClosedError,
     WindowNotFoundError,
-    covering_windows,
 )
 from screen_agent.desktop.platform import check_platform, detect_platform, open_desktop
 

@@ -6,7 +6,8 @@ import os
 import sys
 from collections.abc import Mapping
 
-from screen_agent.desktop.base import Desktop, DesktopError
+from screen_agent.desktop.base import Desktop
+from screen_agent.desktop.errors import DesktopError
 
 DEMO_HINT = "`screen-agent demo` trains on a bundled game on a virtual display of its own"
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from screen_agent.desktop.base import Desktop, Window, WindowClosedError, WindowNotFoundError
+from screen_agent.desktop.base import Desktop, Window
+from screen_agent.desktop.errors import WindowClosedError, WindowNotFoundError
 from screen_agent.geometry import Region
 
 FOLLOW_INTERVAL_S = 0.5

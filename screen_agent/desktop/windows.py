@@ -29,14 +29,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from screen_agent.desktop.base import (
+from screen_agent.desktop.base import Monitor, Window, covering_windows
+from screen_agent.desktop.errors import (
     DesktopError,
     FailSafeError,
-    Monitor,
-    Window,
     WindowClosedError,
     WindowNotFoundError,
-    covering_windows,
 )
 from screen_agent.geometry import Region
 from screen_agent.keys import KEY_NAMES

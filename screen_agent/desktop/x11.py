@@ -14,14 +14,12 @@ import threading
 import time
 from typing import Any
 
-from screen_agent.desktop.base import (
+from screen_agent.desktop.base import Monitor, Window, covering_windows
+from screen_agent.desktop.errors import (
     DesktopError,
     FailSafeError,
-    Monitor,
-    Window,
     WindowClosedError,
     WindowNotFoundError,
-    covering_windows,
 )
 from screen_agent.geometry import Region
 

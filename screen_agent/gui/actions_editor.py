@@ -80,7 +80,7 @@ def live_probe(display: str | None = None) -> ProbeFunction:
                     source,
                     keys,  # type: ignore[arg-type]
                     ProbeSettings(),
-                    lambda name: control.progress(f"pressing {name}…"),
+                    on_trial=lambda name: control.progress(f"pressing {name}…"),
                 )
                 if keys.paused:
                     control.progress(

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -35,12 +34,12 @@ from PySide6.QtWidgets import (
 
 from screen_agent.calibrate import DEFAULT_KEYS
 from screen_agent.errors import UserError
-from screen_agent.gui.background import BackgroundTask, TaskControl
+from screen_agent.gui.background import TaskControl
 from screen_agent.gui.calibration_apply import Accepted, apply_findings
 from screen_agent.gui.calibration_job import Findings, FindProgress, FindSettings, find_for_me
 from screen_agent.gui.calibration_review import ProposalsView
-from screen_agent.gui.dialogs import show_error
 from screen_agent.gui.model import ProfileModel
+from screen_agent.gui.task_panel import TaskPanel
 
 FindJob = Callable[[TaskControl], Findings]
 FindFunction = Callable[[FindSettings, Callable[[], bool]], FindJob]
@@ -58,7 +57,7 @@ def parse_key_list(text: str) -> tuple[str, ...]:
     return tuple(k.strip().lower() for k in text.replace(",", " ").split() if k.strip())
 
 
-class FindPanel(QWidget):
+class FindPanel(TaskPanel):
     """Settings, progress and review of "Find for me" for ``model``'s game.
 
     Args:
@@ -69,6 +68,9 @@ class FindPanel(QWidget):
             pixels are watched); False cancels.
     """
 
+    TASK_NAME = "screen-agent find for me"
+    TITLE = FAILED = "Find for me"
+
     def __init__(
         self,
         model: ProfileModel,
@@ -77,21 +79,14 @@ class FindPanel(QWidget):
         before_watch: Callable[[], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.model = model
+        super().__init__(model, parent)
         self.find = find
         self.window_titles = window_titles
         self.before_watch = before_watch
         self.findings: Findings | None = None
         self.seed: int | None = None
         """Seeds the random presses and the probe (None: a new seed each time)."""
-        self.error_box: QMessageBox | None = None
         self._stop_watching = threading.Event()
-        self.task = BackgroundTask("screen-agent find for me", self)
-        self.task.progress.connect(self._progress)
-        self.task.finished.connect(self._found)
-        self.task.errored.connect(self._failed)
-        self.task.cancelled.connect(self._cancelled)
 
         self.window = QComboBox()
         self.window.setEditable(True)
@@ -120,8 +115,6 @@ class FindPanel(QWidget):
         self.stop_button = QPushButton("Stop watching")
         self.stop_button.setToolTip("End the watch now and analyse what was seen")
         self.stop_button.clicked.connect(self.stop_watching)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -274,10 +267,6 @@ class FindPanel(QWidget):
         self._stop_watching.set()
         self.stop_button.setEnabled(False)
 
-    def cancel(self) -> None:
-        self.task.cancel()
-        self.status.setText("Cancelling…")
-
     def _set_running(self, running: bool) -> None:
         self.find_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
@@ -297,8 +286,8 @@ class FindPanel(QWidget):
                 self.stop_button.setEnabled(False)  # the watch is over
                 self.progress.setRange(0, 0)  # busy
 
-    def _found(self, findings: Findings) -> None:
-        self._finish()
+    def _done(self, findings: Findings) -> None:
+        self._ended()
         self.findings = findings
         self.settings_toggle.setChecked(False)  # the review needs the room
         self.review.show_findings(findings)
@@ -307,21 +296,9 @@ class FindPanel(QWidget):
             "correct each, then Apply to profile."
         )
 
-    def _failed(self, message: str) -> None:
-        self._finish()
-        self.status.setText(f"Find for me failed: {message.splitlines()[0]}")
-        self.show_error(message)
-
-    def _cancelled(self) -> None:
-        self._finish()
-        self.status.setText("Cancelled.")
-
-    def _finish(self) -> None:
+    def _ended(self) -> None:
         self.progress.setRange(0, 1000)
-        self._set_running(False)
-
-    def show_error(self, message: str) -> None:
-        self.error_box = show_error(self, message, "Find for me")
+        super()._ended()
 
     # -- accepted -> model
     def apply(self, accepted: Accepted) -> list[str]:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -34,9 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from screen_agent.errors import UserError
-from screen_agent.gui.background import BackgroundTask, TaskControl
-from screen_agent.gui.dialogs import show_error
+from screen_agent.gui.background import TaskControl
 from screen_agent.gui.model import DemoListModel, ProfileModel
+from screen_agent.gui.task_panel import TaskPanel
 
 DEMO_DIR = Path("demos")
 """Where recordings go by default (as ``screen-agent record --demo``)."""
@@ -83,7 +82,7 @@ def default_demo_path(name: str) -> Path:
     return DEMO_DIR / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.npz"
 
 
-class DemosPanel(QWidget):
+class DemosPanel(TaskPanel):
     """Record a demonstration; list the demonstrations training uses.
 
     Args:
@@ -94,6 +93,12 @@ class DemosPanel(QWidget):
             off the game); False cancels.
     """
 
+    TASK_NAME = "screen-agent record"
+    TITLE = "Record"
+    FAILED = "Recording"
+    CANCELLING = "Cancelling: nothing will be saved…"
+    CANCELLED = "Recording cancelled; nothing was saved."
+
     def __init__(
         self,
         model: ProfileModel,
@@ -102,23 +107,16 @@ class DemosPanel(QWidget):
         before_record: Callable[[], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.model = model
+        super().__init__(model, parent)
         self.demos = demos
         self.record = record
         self.before_record = before_record
-        self.error_box: QMessageBox | None = None
         self.out: Path | None = None
         self.expected = 0
         """Decision ticks the recording will have (its minutes at the profile's rate)."""
         self.stats: Any = None
         """The last recording's DemoStats."""
         self._updating = False
-        self.task = BackgroundTask("screen-agent record", self)
-        self.task.progress.connect(self._tick)
-        self.task.finished.connect(self._recorded)
-        self.task.errored.connect(self._failed)
-        self.task.cancelled.connect(self._cancelled)
 
         self.minutes = QDoubleSpinBox()
         self.minutes.setRange(0.1, 120)
@@ -136,9 +134,7 @@ class DemosPanel(QWidget):
             "the rewards the profile's rules read"
         )
         self.record_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop recording; nothing is saved")
-        self.cancel_button.clicked.connect(self.cancel)
         self.ticks = QLabel("–")
         self.action = QLabel("–")
         self.action.setStyleSheet("font-weight: bold;")
@@ -271,22 +267,18 @@ class DemosPanel(QWidget):
         self.task.start(job)
         return True
 
-    def cancel(self) -> None:
-        self.task.cancel()
-        self.status.setText("Cancelling: nothing will be saved…")
-
     def _set_running(self, running: bool) -> None:
         self.record_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         for w in (self.minutes, self.file, self.browse):
             w.setEnabled(not running)
 
-    def _tick(self, value: Any) -> None:
+    def _progress(self, value: Any) -> None:
         count, action = value
         self.ticks.setText(f"{count} of ~{self.expected}")
         self.action.setText(action if action is not None else "(keys match no action)")
 
-    def _recorded(self, stats: Any) -> None:
+    def _done(self, stats: Any) -> None:
         self._set_running(False)
         self.stats = stats
         out = self.out
@@ -294,15 +286,3 @@ class DemosPanel(QWidget):
         self.status.setText(f"Saved to {out}; it is checked below, so Train learns from it.")
         if out is not None:
             self.demos.add(out)
-
-    def _failed(self, message: str) -> None:
-        self._set_running(False)
-        self.status.setText(f"Recording failed: {message.splitlines()[0]}")
-        self.show_error(message)
-
-    def _cancelled(self) -> None:
-        self._set_running(False)
-        self.status.setText("Recording cancelled; nothing was saved.")
-
-    def show_error(self, message: str) -> None:
-        self.error_box = show_error(self, message, "Record")

@@ -498,19 +498,27 @@ class ChoiceField(Field):
         return str(self.combo.currentData())
 
 
-class TomlField(Field):
-    """A structured key (the ``digits`` table, the template's ``image``) as TOML text,
-    applied when editing finishes; a parse error emits :attr:`invalid` instead."""
+class _LineField(Field):
+    """A key as one line of text (``hint`` shown while it is empty), applied when editing
+    finishes (:meth:`_finished`): what :class:`TomlField` and :class:`StringField` share."""
 
-    invalid = Signal(str)
-
-    def __init__(self, key: str, label: str, tip: str, hint: str) -> None:
+    def __init__(self, key: str, label: str, tip: str, hint: str = "") -> None:
         super().__init__(key, label, tip)
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(hint)
         self.edit.editingFinished.connect(self._finished)
         self.inputs = (self.edit,)
         self._lay_out(self.edit, stretch=False)
+
+    def _finished(self) -> None:
+        self._emit()
+
+
+class TomlField(_LineField):
+    """A structured key (the ``digits`` table, the template's ``image``) as TOML text,
+    applied when editing finishes; a parse error emits :attr:`invalid` instead."""
+
+    invalid = Signal(str)
 
     def _show(self, value: Any) -> None:
         self.edit.setText("" if value is MISSING else _text(value))
@@ -535,17 +543,9 @@ class TomlField(Field):
         self.edited.emit(value)
 
 
-class StringField(Field):
+class StringField(_LineField):
     """A string key (a template's ``image``) as plain text, applied when editing finishes;
     empty text removes the key."""
-
-    def __init__(self, key: str, label: str, tip: str, hint: str = "") -> None:
-        super().__init__(key, label, tip)
-        self.edit = QLineEdit()
-        self.edit.setPlaceholderText(hint)
-        self.edit.editingFinished.connect(self._emit)
-        self.inputs = (self.edit,)
-        self._lay_out(self.edit, stretch=False)
 
     def _show(self, value: Any) -> None:
         self.edit.setText(value if isinstance(value, str) else "")

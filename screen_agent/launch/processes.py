@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from screen_agent.subprocesses import wait_or_kill
+
 STOP_TIMEOUT_S = 5.0
 """How long a process may take to exit after SIGTERM before it is killed, seconds."""
 TAIL_LINES = 5
@@ -115,11 +117,7 @@ class LaunchedProcess:
         if os.name != "posix":
             if self.running():
                 self.process.terminate()
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            wait_or_kill(self.process, timeout_s)
             return
         self._signal_group(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):

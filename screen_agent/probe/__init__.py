@@ -39,6 +39,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -511,14 +512,12 @@ def probe(
     source: FrameSource,
     sink: KeySink,
     settings: ProbeSettings = ProbeSettings(),
-    on_trial: Callable[[str], None] | None = None,
-    rng: np.random.Generator | None = None,
-    reader: RewardReader | None = None,
+    **options: Any,
 ) -> list[ActionReport]:
     """Press every action's keys ``settings.trials`` times; report which ones the game shows.
-    ``reader``: the session's reward reader, whose game-over rules keep the probe on a running
-    game (see :func:`record`)."""
-    seen = record(profile, source, sink, settings, on_trial, rng, reader)
+    ``options`` are :func:`record`'s ``on_trial``, ``rng`` and ``reader`` (the session's reward
+    reader, whose game-over rules keep the probe on a running game)."""
+    seen = record(profile, source, sink, settings, **options)
     return judge(profile, seen, settings)
 
 

@@ -5,7 +5,8 @@
 - :mod:`.load`: TOML to a validated profile, and the checks that need the screen;
 - :mod:`.reward_schema`: the ``[[rewards]]`` rules' keys, types, bounds and defaults;
 - :mod:`.save`: the profile back to TOML, keeping a hand-edited file's comments;
-- :mod:`.placeholders`: ``{profile_dir}``, ``{tmp}``, ``{port}``, ``{python}`` in ``[launch]``.
+- :mod:`.placeholders`: ``{profile_dir}``, ``{tmp}``, ``{port}``, ``{python}`` in ``[launch]``;
+- :mod:`.programs`: the checks of the programs ``[launch]`` starts (argv, env, helpers).
 """
 
 from screen_agent.geometry import Region

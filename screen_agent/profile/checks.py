@@ -102,37 +102,24 @@ class Checker:
             )
         return value
 
-    def integer(
-        self,
-        value: Any,
-        where: str,
-        minimum: int | None = None,
-        maximum: int | None = None,
-        unit: str = "",
-    ) -> int:
+    def integer(self, value: Any, where: str, *limits: int | None, unit: str = "") -> int:
+        """``value`` as an int; ``limits`` are :meth:`bounds`' minimum and maximum."""
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(
                 where,
                 f"expected a whole number, got {describe(value)}",
                 "write an integer without quotes or decimals",
             )
-        self.bounds(value, where, minimum, maximum, unit=unit)
+        self.bounds(value, where, *limits, unit=unit)
         return value
 
-    def number(
-        self,
-        value: Any,
-        where: str,
-        minimum: float | None = None,
-        maximum: float | None = None,
-        above: float | None = None,
-        unit: str = "",
-    ) -> float:
+    def number(self, value: Any, where: str, *limits: float | None, unit: str = "") -> float:
+        """``value`` as a float; ``limits`` are :meth:`bounds`' minimum, maximum and above."""
         if not is_number(value):
             raise self.fail(
                 where, f"expected a number, got {describe(value)}", "write a number without quotes"
             )
-        self.bounds(value, where, minimum, maximum, above, unit)
+        self.bounds(value, where, *limits, unit=unit)
         return float(value)
 
     def bounds(

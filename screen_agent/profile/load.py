@@ -19,17 +19,16 @@ from typing import Any
 
 from screen_agent.geometry import Region
 from screen_agent.keys import system_effect
+from screen_agent.profile import programs
 from screen_agent.profile.checks import Checker, ProfileError, describe, join
 from screen_agent.profile.model import (
     Action,
     GameProfile,
-    Helper,
     Launch,
     Restart,
     Step,
     WindowRef,
 )
-from screen_agent.profile.placeholders import placeholder_problem, placeholders_in
 from screen_agent.profile.reward_schema import validate_rule
 
 DECISIONS_PER_SECOND = (1.0, 60.0)
@@ -111,7 +110,9 @@ def profile_from_dict(raw: Mapping[str, Any], source: str = "<profile>") -> Game
         *DECISIONS_PER_SECOND,
         unit="decisions per second",
     )
-    key_hold_ms = c.integer(raw.get("key_hold_ms", 60), "key_hold_ms", 0, MAX_KEY_HOLD_MS, "ms")
+    key_hold_ms = c.integer(
+        raw.get("key_hold_ms", 60), "key_hold_ms", 0, MAX_KEY_HOLD_MS, unit="ms"
+    )
     interval_ms = 1000.0 / dps
     if key_hold_ms > interval_ms:
         raise c.fail(
@@ -156,7 +157,7 @@ def _window(c: Checker, value: Any) -> WindowRef:
         "window.title",
     )
     size = [
-        c.integer(table[k], f"window.{k}", 1, MAX_WINDOW_SIDE, "px") if k in table else None
+        c.integer(table[k], f"window.{k}", 1, MAX_WINDOW_SIDE, unit="px") if k in table else None
         for k in ("width", "height")
     ]
     return WindowRef(title, size[0], size[1])
@@ -255,7 +256,7 @@ def _step(c: Checker, value: Any, where: str, window: WindowRef | None, allowed:
     keys = c.key_list(table.get("keys", []), join(where, "keys"))
     _safe_keys(c, keys, join(where, "keys"), allowed)
     click = c.point(table["click"], join(where, "click")) if "click" in table else None
-    wait_ms = c.integer(table.get("wait_ms", 0), join(where, "wait_ms"), 0, MAX_WAIT_MS, "ms")
+    wait_ms = c.integer(table.get("wait_ms", 0), join(where, "wait_ms"), 0, MAX_WAIT_MS, unit="ms")
     if keys and click is not None:
         raise c.fail(where, "a step taps keys or clicks, not both", "split it into two steps")
     if not keys and click is None and not wait_ms:
@@ -303,56 +304,6 @@ def _rewards(c: Checker, value: Any, regions: Mapping[str, Region]) -> tuple[dic
     return tuple(dict(t) for t in tables)
 
 
-def _argv(c: Checker, value: Any, where: str, example: str) -> tuple[str, ...]:
-    """A non-empty list of non-empty strings whose placeholders are all known."""
-    if not isinstance(value, list) or not value or not all(isinstance(a, str) and a for a in value):
-        raise c.fail(where, f"expected a non-empty list of strings, got {describe(value)}", example)
-    for i, arg in enumerate(value):
-        _placeholders(c, arg, join(where, i))
-    return tuple(value)
-
-
-def _placeholders(c: Checker, text: str, where: str) -> str:
-    problem = placeholder_problem(text)
-    if problem is not None:
-        raise c.fail(where, problem, "fix the placeholder (see calibration/README.md, [launch])")
-    return text
-
-
-def _env(c: Checker, value: Any, where: str) -> dict[str, str]:
-    env = c.table(value, where)
-    for key, val in env.items():
-        _placeholders(c, c.string(val, join(where, key)), join(where, key))
-    return dict(env)
-
-
-def _helper(c: Checker, value: Any, where: str) -> Helper:
-    table = c.table(value, where)
-    c.no_unknown(table, ("command", "env", "ready_tcp"), where)
-    command = _argv(
-        c,
-        c.required(
-            table, "command", where, 'give the argv, like ["{python}", "-m", "http.server"]'
-        ),
-        join(where, "command"),
-        'write the argv, like ["{python}", "-m", "http.server", "{port}"]',
-    )
-    env = _env(c, table.get("env", {}), join(where, "env"))
-    ready = None
-    if "ready_tcp" in table:
-        ready = _placeholders(
-            c, c.string(table["ready_tcp"], join(where, "ready_tcp")), join(where, "ready_tcp")
-        )
-        host, _, port = ready.rpartition(":")
-        if not host or not (port.isdigit() or placeholders_in(port) == {"port"}):
-            raise c.fail(
-                join(where, "ready_tcp"),
-                f"expected HOST:PORT, got {ready!r}",
-                'write it like "127.0.0.1:{port}"',
-            )
-    return Helper(command, env, ready)
-
-
 def _launch(c: Checker, value: Any, window: WindowRef | None, allowed: bool) -> Launch:
     table = c.table(value, "launch")
     c.no_unknown(
@@ -375,13 +326,13 @@ def _launch(c: Checker, value: Any, window: WindowRef | None, allowed: bool) -> 
             "the launcher waits for the game's window by its title, and the profile has no [window]",
             "add window = { title = ... } with the game window's exact title",
         )
-    command = _argv(
+    command = programs.argv_list(
         c,
         c.required(table, "command", "launch", 'give the argv, like ["xgalaga"]'),
         "launch.command",
         'write the argv, like ["screen-agent", "arcade", "catch"]',
     )
-    env = _env(c, table.get("env", {}), "launch.env")
+    env = programs.environment(c, table.get("env", {}), "launch.env")
     timeout = c.number(
         table.get("window_timeout_s", 30.0),
         "launch.window_timeout_s",
@@ -392,7 +343,7 @@ def _launch(c: Checker, value: Any, window: WindowRef | None, allowed: bool) -> 
     position = c.point(table["position"], "launch.position") if "position" in table else None
     steps = _steps(c, table.get("steps", []), "launch.steps", window, allowed)
     helpers = tuple(
-        _helper(c, spec, join("launch.helpers", i))
+        programs.helper(c, spec, join("launch.helpers", i))
         for i, spec in enumerate(
             c.tables(
                 table.get("helpers", []),
@@ -409,7 +360,7 @@ def _launch(c: Checker, value: Any, window: WindowRef | None, allowed: bool) -> 
             'write it like ["{profile_dir}/game/index.html"]',
         )
     for i, path in enumerate(requires):
-        _placeholders(c, path, join("launch.requires", i))
+        programs.known_placeholders(c, path, join("launch.requires", i))
     install = c.string(table["install"], "launch.install") if "install" in table else None
     return Launch(command, env, timeout, position, steps, helpers, tuple(requires), install)
 

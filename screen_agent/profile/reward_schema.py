@@ -389,9 +389,9 @@ MAX_REWARD = 1_000_000.0
 def read_value(c: Checker, key: Key, value: Any, where: str) -> Any:
     """``value`` checked against ``key``'s type and bounds (a nested table validated)."""
     if key.type == "int":
-        return c.integer(value, where, key.minimum, key.maximum, key.unit)  # type: ignore[arg-type]
+        return c.integer(value, where, key.minimum, key.maximum, unit=key.unit)  # type: ignore[arg-type]
     if key.type == "float":
-        return c.number(value, where, key.minimum, key.maximum, key.above, key.unit)
+        return c.number(value, where, key.minimum, key.maximum, key.above, unit=key.unit)
     if key.type == "bool":
         return c.boolean(value, where)
     if key.type == "choice":

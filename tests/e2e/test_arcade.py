@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
+from e2e_fixtures import Keys
 
 from screen_agent.arcade.catch import CatchConfig
 from screen_agent.arcade.layout import SCORE_CHARS, CatchLayout
@@ -101,23 +102,6 @@ def pong_paddle_y(image: np.ndarray, scale: int) -> float:
 
 
 # --- playing ----------------------------------------------------------------------------------
-class Keys:
-    """Holds at most one arrow down at a time, sending only changes."""
-
-    def __init__(self, keyboard: Any) -> None:
-        self.keyboard = keyboard
-        self.held: str | None = None
-
-    def hold(self, key: str | None) -> None:
-        if key == self.held:
-            return
-        if self.held is not None:
-            self.keyboard.keyUp(self.held)
-        if key is not None:
-            self.keyboard.keyDown(key)
-        self.held = key
-
-
 def play_catch_until_score_changes(
     window: ArcadeWindow, grab: Grab, keyboard: Any, catch: bool, timeout: float = 5.0
 ) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from e2e_fixtures import Keys
 
 from screen_agent.agent.config import screen_efficient_config
 from screen_agent.envs.session import open_session
@@ -35,7 +36,7 @@ class ScriptedPlayer:
     def __init__(self, keyboard: Any, region: dict[str, int]) -> None:
         self.keyboard = keyboard
         self.field = {**region, "top": region["top"] + 80, "height": 480}
-        self.held: str | None = None
+        self.keys = Keys(keyboard)
         self.log: list[tuple[float, str | None]] = []
         self.restarts = 0
         self.error: BaseException | None = None
@@ -52,14 +53,9 @@ class ScriptedPlayer:
         self._hold(None)
 
     def _hold(self, key: str | None) -> None:
-        if key == self.held:
-            return
-        if self.held is not None:
-            self.keyboard.keyUp(self.held)
-        if key is not None:
-            self.keyboard.keyDown(key)
-        self.held = key
-        self.log.append((time.monotonic(), key))
+        if key != self.keys.held:
+            self.keys.hold(key)
+            self.log.append((time.monotonic(), key))
 
     def _run(self) -> None:
         import mss  # an mss connection of this thread's own: they are not shared across threads
@@ -113,6 +109,7 @@ def catch_rate(events: list[Any]) -> tuple[float, int]:
     return (caught / balls if balls else 0.0), balls
 
 
+@pytest.mark.xdist_group("learning")  # learning tests run one at a time (scripts/test.sh)
 def test_a_demonstration_of_real_key_presses_teaches_the_agent(
     arcade_window, keyboard, tmp_path
 ) -> None:

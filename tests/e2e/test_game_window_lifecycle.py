@@ -7,9 +7,14 @@ import csv
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+
+if TYPE_CHECKING:  # fixtures' types; pytest provides the objects
+    from e2e_fixtures import ArcadeWindow
 
 pytestmark = pytest.mark.e2e
 
@@ -53,45 +58,48 @@ def wait_until(check, timeout: float, what: str, process: subprocess.Popen[str])
         time.sleep(0.2)
 
 
-def test_a_closed_game_ends_the_run_with_one_line(
-    arcade_window, xvfb_display, tmp_path, screen_agent_command
-):
+class Run(NamedTuple):
+    game: ArcadeWindow
+    """The Catch window the run plays."""
+    process: subprocess.Popen[str]
+    """``screen-agent train``."""
+    run_dir: Path
+
+
+@pytest.fixture
+def run(arcade_window, xvfb_display, tmp_path, screen_agent_command) -> Iterator[Run]:
+    """Catch at (40, 40) and ``screen-agent train`` on it, once it has made 30 decisions; the
+    run is killed afterwards if it is still going."""
     game = arcade_window("catch", (40, 40))
     run_dir = tmp_path / "run"
-    training = start_training(screen_agent_command, xvfb_display, run_dir)
+    process = start_training(screen_agent_command, xvfb_display, run_dir)
     try:
-        wait_until(lambda: decisions(run_dir) > 30, 60, "training started", training)
-        game.process.terminate()
-        closed_at = time.monotonic()
-        _, err = training.communicate(timeout=60)
-        ended_after = time.monotonic() - closed_at
+        wait_until(lambda: decisions(run_dir) > 30, 60, "training started", process)
+        yield Run(game, process, run_dir)
     finally:
-        if training.poll() is None:
-            training.kill()
+        if process.poll() is None:
+            process.kill()
+
+
+def test_a_closed_game_ends_the_run_with_one_line(run: Run) -> None:
+    run.game.process.terminate()
+    closed_at = time.monotonic()
+    _, err = run.process.communicate(timeout=60)
+    ended_after = time.monotonic() - closed_at
     message = err.strip()
-    assert training.returncode == 2, message
+    assert run.process.returncode == 2, message
     assert "Traceback" not in message and len(message.splitlines()) == 1, message
     assert "'screen-agent arcade: catch' closed" in message, message
     assert ended_after < 15, f"the run waited {ended_after:.0f} s for a window that was gone"
-    assert (run_dir / "checkpoint.pt").exists(), "the run was not saved"
+    assert (run.run_dir / "checkpoint.pt").exists(), "the run was not saved"
 
 
-def test_a_game_restarted_with_a_new_window_is_followed(
-    arcade_window, xvfb_display, tmp_path, screen_agent_command
-):
-    first = arcade_window("catch", (40, 40))
-    run_dir = tmp_path / "run"
-    training = start_training(screen_agent_command, xvfb_display, run_dir)
-    try:
-        wait_until(lambda: decisions(run_dir) > 30, 60, "training started", training)
-        first.process.terminate()
-        first.process.wait(10)
-        arcade_window("catch", (200, 100))  # a new window id, elsewhere on the screen
-        before = decisions(run_dir)
-        wait_until(lambda: decisions(run_dir) > before + 45, 30, "acting again", training)
-        training.send_signal(signal.SIGINT)
-        out, err = training.communicate(timeout=60)
-    finally:
-        if training.poll() is None:
-            training.kill()
-    assert training.returncode == 130, out + err
+def test_a_game_restarted_with_a_new_window_is_followed(run: Run, arcade_window) -> None:
+    run.game.process.terminate()
+    run.game.process.wait(10)
+    arcade_window("catch", (200, 100))  # a new window id, elsewhere on the screen
+    before = decisions(run.run_dir)
+    wait_until(lambda: decisions(run.run_dir) > before + 45, 30, "acting again", run.process)
+    run.process.send_signal(signal.SIGINT)
+    out, err = run.process.communicate(timeout=60)
+    assert run.process.returncode == 130, out + err

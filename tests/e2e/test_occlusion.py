@@ -4,7 +4,6 @@ once it is gone; a game window moved partly off the screen pauses it too."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from e2e_fixtures import InThread
 
 from screen_agent.envs.session import open_session
 from screen_agent.training.checkpoint import REPLAY, load_arrays
@@ -25,7 +25,7 @@ COVER_GREY = 0x80
 """The covering window's colour (grey 128): Catch draws only black and white."""
 
 
-class Run:
+class Run(InThread):
     """A screen trainer on the test display, in a thread, its events time-stamped."""
 
     def __init__(self, run_dir: Path) -> None:
@@ -45,15 +45,7 @@ class Run:
             config=config,
             settings=RealtimeSettings(replay_snapshot_s=0, stats_interval_s=0.5),
         )
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.trainer.run()
-        except BaseException as error:
-            self.error = error
+        self.start_thread(self.trainer.run)
 
     def steps(self) -> int:
         stats = [e.step for _, e in self.events if isinstance(e, StatsEvent)]

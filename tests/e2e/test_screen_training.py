@@ -22,6 +22,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.xdist_group("learning")  # learning tests run one at a time (scripts/test.sh)
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_agent_learns_catch_from_the_screen(
@@ -35,14 +36,14 @@ def test_agent_learns_catch_from_the_screen(
             "train",
             str(CATCH_PROFILE),
             "--minutes",
-            "4",
+            "5",
             "--run-dir",
             str(run_dir),
         ],
         env=xvfb_display.env(),
         capture_output=True,
         text=True,
-        timeout=420,
+        timeout=480,
         check=False,
     )
     assert trained.returncode == 0, trained.stdout + trained.stderr
@@ -51,9 +52,9 @@ def test_agent_learns_catch_from_the_screen(
     # Each ball is one digits event (+1 a catch, -1 a miss); the banner rule logs game overs.
     balls = np.array([float(row["reward"]) for row in events if row["rule"].endswith("on score)")])
     assert set(np.unique(balls)) <= {-1.0, 1.0}
-    assert len(balls) >= 100, f"only {len(balls)} balls in 4 minutes"
-    late_rate = float(np.mean(balls[-40:] > 0))
-    print(f"catch rate over the last 40 of {len(balls)} balls: {late_rate:.2f}")
+    assert len(balls) >= 100, f"only {len(balls)} balls in 5 minutes"
+    late_rate = float(np.mean(balls[-50:] > 0))
+    print(f"catch rate over the last 50 of {len(balls)} balls: {late_rate:.2f}")
     assert late_rate >= RANDOM_CATCH_RATE + 0.3
 
     timing = read_csv(run_dir / "realtime.csv")[-1]

@@ -4,11 +4,11 @@ Stop ends it while the game has no focus, and its failures come back as one clea
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from e2e_fixtures import InThread
 
 from screen_agent.training.events import EpisodeEvent, FrameEvent, PauseEvent, StatsEvent
 from screen_agent.training.worker_process import ScreenJob, WorkerFailed, WorkerProcess
@@ -16,21 +16,13 @@ from screen_agent.training.worker_process import ScreenJob, WorkerFailed, Worker
 CATCH_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-catch.toml"
 
 
-class Running:
+class Running(InThread):
     """A WorkerProcess run in a thread, as the app's controller runs it."""
 
     def __init__(self, job: ScreenJob) -> None:
         self.events: list[object] = []
-        self.error: BaseException | None = None
         self.worker = WorkerProcess(job, self.events.append)
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.worker.run()
-        except BaseException as error:
-            self.error = error
+        self.start_thread(self.worker.run)
 
     def count(self, kind: type) -> int:
         return sum(isinstance(e, kind) for e in list(self.events))

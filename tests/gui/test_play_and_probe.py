@@ -192,7 +192,7 @@ def test_probe_runs_in_a_worker_and_flags_actions_without_effect(qtbot, tmp_path
             settings = ProbeSettings(
                 trials=4, hold_s=0.08, settle_s=0.02, settle_jitter_s=0.02, min_pixels=60
             )
-            return probe(profile, ScriptedScreen(sink), sink, settings, control.progress)
+            return probe(profile, ScriptedScreen(sink), sink, settings, on_trial=control.progress)
 
         return job
 

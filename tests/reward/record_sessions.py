@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from e2e_fixtures import Keys
 from recordings import CATCH_REGIONS, PONG_REGIONS, distinct_samples, label, path_of
 
 # The e2e fixtures (xvfb_display, arcade_window, screen, keyboard) come from tests/conftest.py.
@@ -31,22 +32,6 @@ def _mask(image: np.ndarray, colour: tuple[int, int, int], tolerance: int = 8) -
     return (np.abs(image.astype(np.int16) - np.array(colour)) <= tolerance).all(axis=2)
 
 
-class _Keys:
-    """Holds at most one key, sending only changes."""
-
-    def __init__(self, keyboard: Any) -> None:
-        self.keyboard = keyboard
-        self.held: str | None = None
-
-    def hold(self, key: str | None) -> None:
-        if key != self.held:
-            if self.held is not None:
-                self.keyboard.keyUp(self.held)
-            if key is not None:
-                self.keyboard.keyDown(key)
-            self.held = key
-
-
 def _record(
     window: Any,
     grab: Any,
@@ -58,7 +43,7 @@ def _record(
 ) -> dict[str, np.ndarray]:
     """Grab at FPS, let ``policy(image, status) -> key`` play; restart 2 s after game over and
     stop ``seconds_after_restart`` later. Returns the raw arrays."""
-    keys = _Keys(keyboard)
+    keys = Keys(keyboard)
     crops: dict[str, list[np.ndarray]] = {name: [] for name in regions}
     t: list[float] = []
     samples: list[dict[str, Any]] = []

@@ -3,6 +3,7 @@
 import csv
 import json
 
+import pytest
 import torch
 
 
@@ -11,6 +12,7 @@ def read_rows(path):
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.xdist_group("learning")  # learning tests run one at a time (scripts/test.sh)
 def test_pong_trains_checkpoints_resumes_and_evaluates(tmp_path, cli):
     run_dir = tmp_path / "pong"
     common = ("--torch-threads", "2", "--quiet", "--final-eval-episodes", "0")

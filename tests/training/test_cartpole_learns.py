@@ -9,6 +9,7 @@ SEEDS = (0, 1, 2)
 STEP_BUDGET = 30_000
 
 
+@pytest.mark.xdist_group("learning")  # learning tests run one at a time (scripts/test.sh)
 @pytest.mark.slow
 def test_cartpole_greedy_return_reaches_475_within_30000_steps(tmp_path, cli, screen_agent_command):
     # The three seeds train side by side, one torch thread each, as three real CLI processes.

@@ -32,34 +32,30 @@ from screen_agent.desktop import (
     open_desktop,
 )
 from screen_agent.desktop import windows as backend
-from screen_agent.desktop.windows import INPUT, SCAN_CODES, WindowsDesktop
+from screen_agent.desktop.windows import (
+    INPUT,
+    SCAN_CODES,
+    SWP_NOSIZE,
+    SWP_NOZORDER,
+    WindowsDesktop,
+)
 from screen_agent.geometry import Region
+from screen_agent.subprocesses import wait_or_kill
 
 GAME = Path(wine_game.__file__)
 TITLE = "screen-agent wine test: game"
 AT = (100, 100)
 SIZE = (320, 240)
 
+win32 = backend._load_api()
+"""The backend's Win32 functions, with their prototypes."""
 user32 = ctypes.WinDLL("user32", use_last_error=True)
+"""For the functions the backend does not use."""
 user32.SetCursorPos.argtypes = (ctypes.c_int, ctypes.c_int)
-user32.GetCursorPos.argtypes = (ctypes.POINTER(W.POINT),)
-user32.SetWindowPos.argtypes = (
-    W.HWND,
-    W.HWND,
-    ctypes.c_int,
-    ctypes.c_int,
-    ctypes.c_int,
-    ctypes.c_int,
-    W.UINT,
-)
-user32.GetWindowRect.argtypes = (W.HWND, ctypes.POINTER(W.RECT))
-user32.GetClientRect.argtypes = (W.HWND, ctypes.POINTER(W.RECT))
-user32.SendInput.argtypes = (W.UINT, ctypes.POINTER(INPUT), ctypes.c_int)
 user32.GetThreadDpiAwarenessContext.restype = W.HANDLE
 user32.GetAwarenessFromDpiAwarenessContext.argtypes = (W.HANDLE,)
 user32.SetThreadDpiAwarenessContext.restype = W.HANDLE
 user32.SetThreadDpiAwarenessContext.argtypes = (W.HANDLE,)
-SWP_NOSIZE, SWP_NOZORDER, SWP_NOACTIVATE = 0x1, 0x4, 0x10
 
 
 def wait_until(
@@ -129,11 +125,7 @@ class Game:
         if self.process.poll() is None:
             with contextlib.suppress(OSError):
                 self.command("quit")
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            wait_or_kill(self.process, 10)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -245,7 +237,7 @@ def test_a_duplicated_title_is_refused(desktop: WindowsDesktop, game: Game, cove
     with pytest.raises(WindowNotFoundError, match=r"2 windows are titled .* close all but"):
         desktop.find_window(TITLE)
     twin.close()
-    wait_until(lambda: not backend._load_api().IsWindow(twin.hwnd), 5, "the twin to close")
+    wait_until(lambda: not win32.IsWindow(twin.hwnd), 5, "the twin to close")
     assert desktop.find_window(TITLE).handle == game.hwnd
 
 
@@ -256,9 +248,9 @@ def test_client_area_is_where_the_window_says_it_is(desktop: WindowsDesktop, gam
     # Follow it when it moves.
     start = len(game.lines)
     frame = W.RECT()
-    user32.GetWindowRect(game.hwnd, ctypes.byref(frame))
+    win32.GetWindowRect(game.hwnd, ctypes.byref(frame))
     try:
-        user32.SetWindowPos(
+        win32.SetWindowPos(
             game.hwnd, None, frame.left + 37, frame.top + 21, 0, 0, SWP_NOSIZE | SWP_NOZORDER
         )
         wait_until(lambda: game.last("move") in game.lines[start:], 5, "WM_MOVE")
@@ -266,7 +258,7 @@ def test_client_area_is_where_the_window_says_it_is(desktop: WindowsDesktop, gam
         assert moved == game.client()
         assert (moved.x, moved.y) == (client.x + 37, client.y + 21)
     finally:
-        user32.SetWindowPos(game.hwnd, None, frame.left, frame.top, 0, 0, SWP_NOSIZE | SWP_NOZORDER)
+        win32.SetWindowPos(game.hwnd, None, frame.left, frame.top, 0, 0, SWP_NOSIZE | SWP_NOZORDER)
         wait_until(lambda: game.client() == client, 5, "the window to move back")
 
 
@@ -437,7 +429,7 @@ def test_held_keys_reads_the_keyboard(desktop: WindowsDesktop, game: Game) -> No
     def person(vk: int, up: bool) -> None:
         event = INPUT(type=backend.INPUT_KEYBOARD)
         event.ki = backend.KEYBDINPUT(wVk=vk, wScan=0, dwFlags=2 if up else 0)
-        assert user32.SendInput(1, ctypes.byref(event), ctypes.sizeof(INPUT)) == 1
+        assert win32.SendInput(1, ctypes.byref(event), ctypes.sizeof(INPUT)) == 1
 
     assert not {"a", "left"} & desktop.held_keys()
     start = len(game.lines)
@@ -484,7 +476,7 @@ def test_click_lands_on_the_pixel(desktop: WindowsDesktop, game: Game) -> None:
     wait_until(lambda: game.last("click") in game.lines[start:], 5, "the click")
     assert game.last("click") == ["click", "57", "43"]
     point = W.POINT()
-    user32.GetCursorPos(ctypes.byref(point))
+    win32.GetCursorPos(ctypes.byref(point))
     assert (point.x, point.y) == (client.x + 57, client.y + 43)
 
 
@@ -503,7 +495,7 @@ def test_covering_reports_a_window_on_top(desktop: WindowsDesktop, game: Game, c
     )
     aside = cover("screen-agent wine test: aside", "--at", "800,600")
     frame = W.RECT()
-    user32.GetWindowRect(over.hwnd, ctypes.byref(frame))
+    win32.GetWindowRect(over.hwnd, ctypes.byref(frame))
     area = Region(frame.left, frame.top, frame.right - frame.left, frame.bottom - frame.top)
     hidden = desktop.covering(game.hwnd)
     assert [w.handle for w in hidden] == [over.hwnd]  # not `aside`: it does not overlap
@@ -669,15 +661,13 @@ def test_regions_are_physical_pixels_when_scaled(
 def test_check_access_passes_for_a_window_of_ours(desktop: WindowsDesktop, game: Game) -> None:
     desktop.check_access()
     desktop.check_access(game.hwnd)
-    api = backend._load_api()
-    assert desktop._elevated(api.GetCurrentProcess()) in (True, False)  # the token is readable
+    assert desktop._elevated(win32.GetCurrentProcess()) in (True, False)  # the token is readable
 
 
 def test_check_access_names_an_elevated_game(
     desktop: WindowsDesktop, game: Game, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    api = backend._load_api()
-    ours = api.GetCurrentProcess()
+    ours = win32.GetCurrentProcess()
     # Wine runs every process with the same token: pretend the game's is elevated.
     monkeypatch.setattr(desktop, "_elevated", lambda process: process != ours)
     with pytest.raises(DesktopError) as error:
