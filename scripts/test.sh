@@ -14,4 +14,8 @@ scripts/setup-venv.sh --test
 scripts/test-windows.sh  # the Windows backend, through Wine and the Windows build of Python
 # Three workers: most end-to-end tests wait on games running in real time, each worker on its
 # own Xvfb; the learning tests (xdist group "learning") run one after another on one worker.
+# One torch (OpenMP) thread per process: three workers and their training subprocesses share two
+# cores, and torch's default of one thread per core each would oversubscribe them (measured:
+# the 37-second Pong test took 356 s so).
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 exec .venv/bin/python -m pytest -n 3 --dist loadgroup "$@"
