@@ -31,16 +31,9 @@ def decisions(run_dir: Path) -> int:
 
 
 def start_training(screen_agent_command, xvfb_display, run_dir: Path) -> subprocess.Popen[str]:
+    command = ["train", str(CATCH_PROFILE), "--minutes", "5", "--run-dir", str(run_dir)]
     return subprocess.Popen(
-        [
-            *screen_agent_command,
-            "train",
-            str(CATCH_PROFILE),
-            "--minutes",
-            "5",
-            "--run-dir",
-            str(run_dir),
-        ],
+        [*screen_agent_command, *command],
         env=xvfb_display.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
