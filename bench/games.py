@@ -131,19 +131,20 @@ def print_table(results: list[dict]) -> None:
     print(f"\n{datetime.date.today()}  {platform.node()}  {cpu_model()}  {os.cpu_count()} cores")
     print(
         f"{'game':<12} {'minutes':>7} {'decisions':>9} {'greedy':>14} {'random':>14} "
-        f"{'ratio':>6} {'load':>9}"
+        f"{'gain':>6} {'load':>9}"
     )
     for r in results:
-        ratio = r["greedy_mean"] / r["random_mean"] if r["random_mean"] > 0 else float("nan")
+        gain = r["greedy_mean"] - r["random_mean"]  # scores may be negative (moon-buggy)
         print(
             f"{r['game']:<12} {r['minutes']:>7g} {r['decisions'] or 0:>9} "
             f"{r['greedy_mean']:>7.1f} ± {r['greedy_std']:<4.1f} "
-            f"{r['random_mean']:>7.1f} ± {r['random_std']:<4.1f} {ratio:>6.2f} "
+            f"{r['random_mean']:>7.1f} ± {r['random_std']:<4.1f} {gain:>+6.1f} "
             f"{r['load_before']:>4.1f}/{r['load_after']:<4.1f}"
         )
     print(
         "greedy: epsilon 0; random: epsilon 1; mean ± std over each row's episodes of the "
-        "profile's reward (the game's score); load: 1-min load average before/after"
+        "profile's reward (the game's score); gain: greedy - random; load: 1-min load average "
+        "before/after"
     )
 
 

@@ -119,11 +119,16 @@ class LaunchedProcess:
                 self.process.terminate()
             wait_or_kill(self.process, timeout_s)
             return
+        # A terminal runs its program in a session of its own, out of the group's reach.
+        strays = descendants(self.process.pid) - {self.process.pid}
         self._signal_group(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout_s)
         # The leader may be gone while its children (a browser's renderers) live on.
         self._signal_group(signal.SIGKILL)
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
         self.process.wait()
 
     def _signal_group(self, sig: int) -> None:
