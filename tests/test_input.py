@@ -75,6 +75,25 @@ def test_minimum_hold_time() -> None:
     assert len(slept) == 1
 
 
+def test_focus_lost_during_the_hold_wait_sends_no_key_down() -> None:
+    """The minimum hold makes a change of keys wait; focus is checked again after the wait,
+    right before the key-down, so a window that took focus meanwhile gets nothing."""
+    now = [0.0]
+    sink = RecordingSink(PONG)
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        sink.focused = False  # another window takes focus while the sink waits
+
+    sink._clock, sink._sleep = (lambda: now[0]), sleep
+    sink.apply(2)  # up at t = 0
+    now[0] = 0.02
+    status = sink.apply(3)  # down, 20 ms later: waits 40 ms, and focus is gone by then
+    assert status is InputStatus.PAUSED
+    assert ("down", "down") not in sink.events
+    assert sink.held == frozenset()
+
+
 class Failing:
     """A backend whose second key down fails, like an X error in the middle of an action."""
 
