@@ -120,21 +120,33 @@ class LaunchedProcess:
             wait_or_kill(self.process, timeout_s)
             return
         # A terminal runs its program in a session of its own, out of the group's reach.
-        strays = descendants(self.process.pid) - {self.process.pid}
+        strays = {
+            pid: _started_at(pid) for pid in descendants(self.process.pid) - {self.process.pid}
+        }
         self._signal_group(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout_s)
         # The leader may be gone while its children (a browser's renderers) live on.
         self._signal_group(signal.SIGKILL)
-        for pid in strays:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
+        for pid, started in strays.items():
+            if started is not None and _started_at(pid) == started:  # not a reused pid
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
         self.process.wait()
 
     def _signal_group(self, sig: int) -> None:
         # ProcessLookupError: nothing is left in the group.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, sig)
+
+
+def _started_at(pid: int) -> str | None:
+    """When ``pid`` started (clock ticks since boot, from ``/proc``), None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2 :].split()[19]
 
 
 def start_process(
