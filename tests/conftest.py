@@ -45,3 +45,53 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--quiet-tests",
+        choices=("with", "without", "only"),
+        default="with",
+        help="tests marked quiet (wall-clock bounds) run with the others, are left out, or "
+        "run alone (scripts/test.sh runs them after the parallel workers, on a quiet machine)",
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist has tagged its groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _check_xdist_groups(config, items)
+    mode = config.getoption("--quiet-tests")
+    if mode == "with":
+        return
+    keep, drop = [], []
+    for item in items:
+        quiet = item.get_closest_marker("quiet") is not None
+        (keep if quiet == (mode == "only") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+_UNGROUPED = pytest.StashKey[str]()
+"""On a test whose xdist group was lost: why it must not run."""
+
+
+def _check_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker with ``--dist loadgroup``, a grouped test must carry its group
+    in its node id (that is how xdist sends a group to one worker); a pytest that this xdist
+    does not know can lose it silently, and the learning tests would then run side by side
+    and slow each other to failure. Such tests fail at setup, saying so."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid:
+            item.stash[_UNGROUPED] = (
+                "pytest-xdist lost this test's xdist_group: this pytest and pytest-xdist do not "
+                "work together; install the versions the test extra of pyproject.toml allows "
+                "(scripts/setup-venv.sh --test)"
+            )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _UNGROUPED in item.stash:
+        pytest.fail(item.stash[_UNGROUPED], pytrace=False)

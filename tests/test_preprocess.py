@@ -102,6 +102,7 @@ def test_matches_gymnasium_atari_preprocessing() -> None:
     assert np.abs(resize84(gray).astype(int) - expected).max() == 0
 
 
+@pytest.mark.quiet  # a time per frame
 def test_speed_640x480() -> None:
     pre = FramePreprocessor()
     rng = np.random.default_rng(0)

@@ -30,6 +30,12 @@ reader, checks the profile's game-over rules after every trial: when the game ha
 last trials (which may have met a dying ship or the game-over screen) are dropped, the game
 is restarted and a new round begins. Without game-over rules, a round in which nothing moved
 at all is taken for an ended game (restarted, at most ``ProbeSettings.restarts`` times).
+
+A busy or slow game (or a loaded machine) can leave a working key just short of significance
+after the first trials. Such an undecided action (its chance at most ``UNDECIDED``) gets as
+many trials again, in rounds of its own with fresh controls, and is judged once more on all of
+them: a second look, so a key with no effect passes with at most twice the single test's
+chance, while a key whose effect was only blurred gets twice the evidence.
 """
 
 from __future__ import annotations
@@ -68,6 +74,9 @@ GAME_OVER_LAG_TRIALS = 2
 before (a game-over rule settles a little after the game ended)."""
 MAX_FAILED_RESTARTS = 3
 """Restarts in a row after which the game is still over: the restart sequence does not work."""
+
+UNDECIDED = 0.2
+"""An action that failed with at most this chance is tried again with as many trials more."""
 
 NO_EFFECT = "no visible effect: does this key reach the game?"
 COINCIDENCE = "changes seen as often without it: the game moving on its own?"
@@ -152,6 +161,11 @@ class ActionReport:
             return NO_EFFECT
         return COINCIDENCE if self.responded * 2 > self.trials else NO_EFFECT
 
+    @property
+    def undecided(self) -> bool:
+        """Failed, but close enough to significance that more trials may tell."""
+        return not self.works and self.chance <= UNDECIDED
+
 
 @dataclass
 class ProbeRecord:
@@ -175,6 +189,38 @@ class ProbeRecord:
     a random order; the permutation test shuffles labels within rounds). None: unknown."""
     trial_rounds: dict[int, list[int]] | None = None
     """The round of each action's trials."""
+
+    @property
+    def rounds(self) -> int:
+        """How many rounds were kept (the next round's number)."""
+        numbers = [*(self.control_rounds or [])]
+        for rounds in (self.trial_rounds or {}).values():
+            numbers.extend(rounds)
+        return 1 + max(numbers, default=-1)
+
+    def extended(self, more: ProbeRecord) -> ProbeRecord:
+        """This record and ``more`` (later rounds, numbered on from :attr:`rounds`) as one."""
+
+        def joined(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
+            return None if a is None or b is None else [*a, *b]
+
+        def joined_by_action(
+            a: dict[int, list[Any]] | None, b: dict[int, list[Any]] | None
+        ) -> dict[int, list[Any]] | None:
+            if a is None or b is None:
+                return None
+            return {i: [*a.get(i, []), *b.get(i, [])] for i in {*a, *b}}
+
+        trials = joined_by_action(self.trials, more.trials)
+        assert trials is not None
+        return ProbeRecord(
+            [*self.controls, *more.controls],
+            trials,
+            joined(self.controls_before, more.controls_before),
+            joined_by_action(self.trials_before, more.trials_before),
+            joined(self.control_rounds, more.control_rounds),
+            joined_by_action(self.trial_rounds, more.trial_rounds),
+        )
 
 
 class _GameOverWatch:
@@ -216,13 +262,17 @@ def record(
     on_trial: Callable[[str], None] | None = None,
     rng: np.random.Generator | None = None,
     reader: RewardReader | None = None,
+    actions: list[int] | None = None,
+    first_round: int = 0,
 ) -> ProbeRecord:
     """Press every action's keys ``settings.trials`` times and note what changed, and when.
 
     ``source`` grabs the window's client area (the frame the profile's regions are in);
     ``rng`` draws the settle jitter and the order of each round; ``reader`` (the session's
     reward reader) says when the game ended, so rounds that crossed a game over are
-    discarded and the game restarted (see the module docstring).
+    discarded and the game restarted (see the module docstring). ``actions`` (indices; all
+    but the no-op by default) are the ones tried; ``first_round`` numbers the rounds on from
+    an earlier record (which leaves a game running: none is started first).
     """
     rng = np.random.default_rng() if rng is None else rng
     game = profile.game
@@ -278,6 +328,8 @@ def record(
     # still sliding) falls on the next trial whatever it is, so no action inherits it more
     # than the controls do, and the rounds' shuffles are what the permutation test undoes.
     tested = [i for i in range(len(profile.actions)) if i != noop]
+    if actions is not None:
+        tested = [i for i in tested if i in actions]
     controls: list[np.ndarray] = []
     firsts: dict[int, list[np.ndarray]] = {i: [] for i in tested}
     controls_before: list[np.ndarray] = []
@@ -287,11 +339,11 @@ def record(
     has_restart = bool(profile.restart.steps)
     restarts = settings.restarts if has_restart and ended_game is None else 0
     discarded = failed_restarts = 0
-    if tested and has_restart and ended_game is not None:
+    if tested and has_restart and ended_game is not None and first_round == 0:
         # Like a session's first reset: whatever screen the game shows (a title, a score
         # table, a game in progress), the sequence starts a new game.
         restart("a new game to probe")
-    round_number = 0
+    round_number = first_round
 
     def keep(results: list[tuple[int, tuple[np.ndarray, np.ndarray]]]) -> None:
         nonlocal round_number
@@ -517,8 +569,41 @@ def probe(
     """Press every action's keys ``settings.trials`` times; report which ones the game shows.
     ``options`` are :func:`record`'s ``on_trial``, ``rng`` and ``reader`` (the session's reward
     reader, whose game-over rules keep the probe on a running game)."""
+    options.setdefault("rng", np.random.default_rng())
     seen = record(profile, source, sink, settings, **options)
-    return judge(profile, seen, settings)
+    reports = judge(profile, seen, settings)
+    tested = sorted(seen.trials)
+    again = [i for i, report in zip(tested, reports, strict=True) if report.undecided]
+    if not again:
+        return reports
+    say = options.get("on_trial")
+    if say is not None:
+        names = ", ".join(profile.actions[i].name for i in again)
+        say(f"{names} again (close, not yet clear)")
+    more = record(
+        profile, source, sink, settings, actions=again, first_round=seen.rounds, **options
+    )
+    seen = seen.extended(more)
+    rejudged = dict(zip(again, judge(profile, _only(seen, again), settings), strict=True))
+    return [rejudged.get(i, report) for i, report in zip(tested, reports, strict=True)]
+
+
+def _only(seen: ProbeRecord, actions: list[int]) -> ProbeRecord:
+    """``seen`` with only the trials of ``actions`` (all the controls)."""
+
+    def pick(by_action: dict[int, list[Any]] | None) -> dict[int, list[Any]] | None:
+        return None if by_action is None else {i: by_action[i] for i in actions}
+
+    trials = pick(seen.trials)
+    assert trials is not None
+    return ProbeRecord(
+        seen.controls,
+        trials,
+        seen.controls_before,
+        pick(seen.trials_before),
+        seen.control_rounds,
+        pick(seen.trial_rounds),
+    )
 
 
 def format_report(reports: list[ActionReport]) -> str:

@@ -129,6 +129,7 @@ def test_record_and_replay(arcade_window: ArcadeLauncher, tmp_path: Path, deskto
     assert np.array_equal(again[30].pixels, again[0].pixels) and again[30].time > again[29].time
 
 
+@pytest.mark.quiet  # a time per grab
 def test_grab_speed_640x480(xvfb_display: XDisplay, desktop) -> None:
     from dataclasses import replace
 

@@ -7,6 +7,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QMessageBox
@@ -293,6 +294,7 @@ class ScriptedTrainer:
     def resume(self) -> None: ...
 
 
+@pytest.mark.quiet  # a stall bound
 def test_training_runs_in_a_worker_and_the_gui_stays_responsive(qtbot, tmp_path):
     trainers = []
 

@@ -1,0 +1,220 @@
+"""Demonstrations against none: how soon Catch is learnt with a few minutes of good play in
+the replay, and without, from the screen in real time.
+
+    .venv/bin/python bench/demos.py                    # 2 min of play, 10 min of training each
+    .venv/bin/python bench/demos.py --train-minutes 5 --demo-minutes 1
+
+On a private Xvfb display started here (keys are never sent to another display), a scripted
+good player (it reads the field's pixels and holds the arrow keys through xdotool, and presses
+space at a game over, as a person would) plays Catch while ``screen-agent record --demo``
+records it; then ``screen-agent train --launch`` runs twice with the same seed, once with
+``--demos`` and once without. Printed: the catch rate per minute of training for both runs
+(each ball caught +1, missed -1, ten balls a round), and the minute each first reached 90%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from common import cpu_model
+
+from screen_agent.xvfb import start_xvfb
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILE = REPO / "calibration" / "arcade-catch.toml"
+SCREEN_AGENT = str(Path(sys.executable).with_name("screen-agent"))
+CELL = 40
+"""Catch's cell size (its field: 400x480 px at y = 80 of the window's client area)."""
+BALLS_PER_ROUND = 10
+TARGET = 0.9
+
+
+class ScriptedPlayer:
+    """Plays Catch well from its pixels with real key events (xdotool) on ``display``."""
+
+    def __init__(self, display) -> None:
+        self.display = display
+        self.held: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def xdotool(self, *args: str) -> str:
+        return subprocess.run(
+            ["xdotool", *args], env=self.display.env(), capture_output=True, text=True, check=True
+        ).stdout
+
+    def __enter__(self) -> ScriptedPlayer:
+        window = self.xdotool("search", "--sync", "--name", "^screen-agent arcade: catch$").split()
+        shell = self.xdotool("getwindowgeometry", "--shell", window[0])
+        g = {k: int(v) for k, v in (line.split("=", 1) for line in shell.split())}
+        self.field = {"left": g["X"], "top": g["Y"] + 80, "width": 400, "height": 480}
+        self.xdotool("windowfocus", "--sync", window[0])
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._hold(None)
+
+    def _hold(self, key: str | None) -> None:
+        if key == self.held:
+            return
+        if self.held is not None:
+            self.xdotool("keyup", self.held)
+        if key is not None:
+            self.xdotool("keydown", key)
+        self.held = key
+
+    def _run(self) -> None:
+        import mss
+
+        os.environ["XAUTHORITY"] = str(self.display.xauthority)  # mss opens the display by name
+        with mss.MSS(display=self.display.name) as sct:
+            while not self._stop.wait(0.03):
+                pixels = np.asarray(sct.grab(self.field))[:, :, 2::-1]
+                white = (pixels == 255).all(axis=2)
+                red = (pixels[:, :, 0] > 200) & (pixels[:, :, 1] < 120)  # the game-over banner
+                if red.sum() > 500:
+                    self._hold(None)
+                    time.sleep(1.0)  # a person reads the banner first
+                    self.xdotool("key", "space")
+                    time.sleep(0.5)
+                    continue
+                paddle = np.flatnonzero(white[-CELL // 2])
+                ball = np.argwhere(white[:-CELL])
+                if paddle.size == 0 or ball.size == 0:
+                    self._hold(None)
+                    continue
+                target, centre = ball[:, 1].mean(), paddle.mean()
+                if target < centre - CELL / 2:
+                    self._hold("Left")
+                elif target > centre + CELL / 2:
+                    self._hold("Right")
+                else:
+                    self._hold(None)
+
+
+def run_cli(display, *args: str, timeout: float) -> str:
+    done = subprocess.run(
+        [SCREEN_AGENT, *args],
+        env=display.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"screen-agent {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def record_demo(out: Path, minutes: float) -> str:
+    display = start_xvfb()
+    game = subprocess.Popen(
+        [SCREEN_AGENT, "arcade", "catch"],
+        env=display.env(QT_QPA_PLATFORM="xcb"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with ScriptedPlayer(display):
+            printed = run_cli(
+                display,
+                "record",
+                str(PROFILE),
+                "--demo",
+                "--minutes",
+                str(minutes),
+                "--out",
+                str(out),
+                timeout=minutes * 60 + 300,
+            )
+    finally:
+        game.terminate()
+        game.wait(10)
+        display.close()
+    return printed
+
+
+def train(run_dir: Path, minutes: float, seed: int, demos: Path | None) -> None:
+    display = start_xvfb()
+    try:
+        run_cli(
+            display,
+            "train",
+            str(PROFILE),
+            "--launch",
+            "--minutes",
+            str(minutes),
+            "--seed",
+            str(seed),
+            "--run-dir",
+            str(run_dir),
+            *(["--demos", str(demos)] if demos is not None else []),
+            timeout=minutes * 60 + 900,
+        )
+    finally:
+        display.close()
+
+
+def catch_rate_per_minute(run_dir: Path, minutes: float) -> list[float | None]:
+    """The share of balls caught in the rounds that ended in each minute of the run's
+    decisions (15 a second), None where no round ended."""
+    rates: list[list[float]] = [[] for _ in range(int(np.ceil(minutes)))]
+    decisions_per_minute = 15 * 60
+    with (run_dir / "episodes.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            minute = min(int(int(row["step"]) // decisions_per_minute), len(rates) - 1)
+            caught = (float(row["return"]) + BALLS_PER_ROUND) / 2
+            rates[minute].append(caught / BALLS_PER_ROUND)
+    return [float(np.mean(r)) if r else None for r in rates]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--demo-minutes", type=float, default=2.0)
+    parser.add_argument("--train-minutes", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runs", type=Path, default=REPO / "runs" / "demos-bench")
+    args = parser.parse_args()
+    args.runs.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    demo = args.runs / "catch-demo.npz"
+    print(record_demo(demo, args.demo_minutes).strip())
+    curves = {}
+    for name, demos in (("with demonstrations", demo), ("without", None)):
+        run_dir = args.runs / ("with-demos" if demos else "without-demos")
+        train(run_dir, args.train_minutes, args.seed, demos)
+        curves[name] = catch_rate_per_minute(run_dir, args.train_minutes)
+    print(f"\n{datetime.date.today()}  {platform.node()}  {cpu_model()}  {os.cpu_count()} cores")
+    print(f"load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
+    print(
+        f"Catch from the screen, seed {args.seed}, {args.demo_minutes:g} min of scripted play "
+        "recorded; catch rate of the rounds ending in each minute of training"
+    )
+    print(f"{'minute':>6} " + " ".join(f"{name:>20}" for name in curves))
+    for minute in range(int(np.ceil(args.train_minutes))):
+        cells = [curves[name][minute] for name in curves]
+        print(
+            f"{minute + 1:>6} " + " ".join(f"{'-' if c is None else f'{c:.2f}':>20}" for c in cells)
+        )
+    for name, curve in curves.items():
+        reached = next((m + 1 for m, c in enumerate(curve) if c is not None and c >= TARGET), None)
+        when = f"in minute {reached}" if reached else f"not within {args.train_minutes:g} min"
+        print(f"{name}: {TARGET:.0%} caught first {when}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
