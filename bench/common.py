@@ -5,6 +5,8 @@ for them, timed calls and the machine's CPU (imported as a sibling module: the s
 from __future__ import annotations
 
 import platform
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,3 +64,35 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+SCREEN_AGENT = str(Path(sys.executable).with_name("screen-agent"))
+"""The installed console script: the benchmarks run the program as a user would."""
+
+
+def run_cli(display, *args: str, timeout: float) -> str:
+    """``screen-agent ARGS`` on ``display``; its stdout. Raises naming the command on failure."""
+    done = subprocess.run(
+        [SCREEN_AGENT, *args],
+        env=display.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"screen-agent {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def train_cli(
+    display, profile: Path, minutes: float, seed: int, run_dir: Path, *extra: str
+) -> None:
+    """``screen-agent train PROFILE --launch`` for ``minutes`` on ``display`` into ``run_dir``
+    (``extra``: more of its options)."""
+    run_cli(
+        display,
+        *("train", str(profile), "--launch", "--minutes", str(minutes), "--seed", str(seed)),
+        *("--run-dir", str(run_dir), *extra),
+        timeout=minutes * 60 + 900,
+    )

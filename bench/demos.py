@@ -26,13 +26,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import cpu_model
+from common import SCREEN_AGENT, cpu_model, run_cli, train_cli
 
+from screen_agent.arcade.catch import expert_key
 from screen_agent.xvfb import start_xvfb
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "calibration" / "arcade-catch.toml"
-SCREEN_AGENT = str(Path(sys.executable).with_name("screen-agent"))
 CELL = 40
 """Catch's cell size (its field: 400x480 px at y = 80 of the window's client area)."""
 BALLS_PER_ROUND = 10
@@ -82,41 +82,14 @@ class ScriptedPlayer:
         os.environ["XAUTHORITY"] = str(self.display.xauthority)  # mss opens the display by name
         with mss.MSS(display=self.display.name) as sct:
             while not self._stop.wait(0.03):
-                pixels = np.asarray(sct.grab(self.field))[:, :, 2::-1]
-                white = (pixels == 255).all(axis=2)
-                red = (pixels[:, :, 0] > 200) & (pixels[:, :, 1] < 120)  # the game-over banner
-                if red.sum() > 500:
+                key = expert_key(np.asarray(sct.grab(self.field))[:, :, 2::-1], CELL)
+                if key == "space":
                     self._hold(None)
                     time.sleep(1.0)  # a person reads the banner first
                     self.xdotool("key", "space")
                     time.sleep(0.5)
                     continue
-                paddle = np.flatnonzero(white[-CELL // 2])
-                ball = np.argwhere(white[:-CELL])
-                if paddle.size == 0 or ball.size == 0:
-                    self._hold(None)
-                    continue
-                target, centre = ball[:, 1].mean(), paddle.mean()
-                if target < centre - CELL / 2:
-                    self._hold("Left")
-                elif target > centre + CELL / 2:
-                    self._hold("Right")
-                else:
-                    self._hold(None)
-
-
-def run_cli(display, *args: str, timeout: float) -> str:
-    done = subprocess.run(
-        [SCREEN_AGENT, *args],
-        env=display.env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"screen-agent {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return done.stdout
+                self._hold({"left": "Left", "right": "Right", None: None}[key])
 
 
 def record_demo(out: Path, minutes: float) -> str:
@@ -150,20 +123,8 @@ def record_demo(out: Path, minutes: float) -> str:
 def train(run_dir: Path, minutes: float, seed: int, demos: Path | None) -> None:
     display = start_xvfb()
     try:
-        run_cli(
-            display,
-            "train",
-            str(PROFILE),
-            "--launch",
-            "--minutes",
-            str(minutes),
-            "--seed",
-            str(seed),
-            "--run-dir",
-            str(run_dir),
-            *(["--demos", str(demos)] if demos is not None else []),
-            timeout=minutes * 60 + 900,
-        )
+        extra = ["--demos", str(demos)] if demos is not None else []
+        train_cli(display, PROFILE, minutes, seed, run_dir, *extra)
     finally:
         display.close()
 

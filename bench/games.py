@@ -21,34 +21,16 @@ import datetime
 import json
 import os
 import platform
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from common import cpu_model
+from common import cpu_model, run_cli, train_cli
 
 from screen_agent.xvfb import start_xvfb
 
 REPO = Path(__file__).resolve().parents[1]
 GAMES = ("xgalaga", "xjump", "moon-buggy", "pacman-html")
 """The test bed (calibration/README.md, "Real games")."""
-SCREEN_AGENT = str(Path(sys.executable).with_name("screen-agent"))
-
-
-def run_cli(display, *args: str, timeout: float) -> str:
-    """``screen-agent ARGS`` on ``display``; its stdout. Raises naming the command on failure."""
-    done = subprocess.run(
-        [SCREEN_AGENT, *args],
-        env=display.env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"screen-agent {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return done.stdout
 
 
 def play(display, profile: Path, checkpoint: Path, epsilon: float, episodes: int, seed: int):
@@ -80,19 +62,7 @@ def bench_game(game: str, runs: Path, minutes: float, episodes: int, seed: int) 
     try:
         load_before = os.getloadavg()[0]
         started = time.monotonic()
-        run_cli(
-            display,
-            "train",
-            str(profile),
-            "--launch",
-            "--minutes",
-            str(minutes),
-            "--seed",
-            str(seed),
-            "--run-dir",
-            str(run_dir),
-            timeout=minutes * 60 + 600,
-        )
+        train_cli(display, profile, minutes, seed, run_dir)
         trained_s = time.monotonic() - started
         checkpoint = run_dir / "checkpoint.pt"
         greedy = play(display, profile, checkpoint, 0.0, episodes, seed + 1)

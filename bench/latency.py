@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import os
 import platform
 import subprocess
@@ -31,7 +30,6 @@ import torch
 from common import percentiles_ms, time_call
 
 from screen_agent.training.metrics import WALL_TIME
-from screen_agent.training.screen_loop import RealtimeSettings
 from screen_agent.xvfb import start_xvfb
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,17 +146,7 @@ def main() -> int:
         action="store_true",
         help="train with the env's occlusion check replaced by a no-op (an A/B of its cost)",
     )
-    parser.add_argument(
-        "--learner-niceness",
-        type=int,
-        default=None,
-        help="the learner process's added nice value (default: the trainer's, "
-        f"{RealtimeSettings().learner_niceness}; 0: as the actor)",
-    )
     args = parser.parse_args()
-    settings = RealtimeSettings()
-    if args.learner_niceness is not None:
-        settings = dataclasses.replace(settings, learner_niceness=args.learner_niceness)
 
     folder = Path(tempfile.mkdtemp(prefix="screen-agent-latency-"))
     display = start_xvfb()
@@ -189,7 +177,7 @@ def main() -> int:
         ).stdout.split()[0]
         subprocess.run(["xdotool", "windowfocus", "--sync", window], env=display.env(), check=True)
         rows = measure(
-            scaled_profile(folder), folder, args.seconds, not args.without_occlusion_check, settings
+            scaled_profile(folder), folder, args.seconds, not args.without_occlusion_check
         )
     finally:
         game.terminate()
@@ -218,19 +206,13 @@ def main() -> int:
     return 0
 
 
-def measure(
-    profile_path: Path,
-    folder: Path,
-    seconds: float,
-    occlusion_check: bool,
-    settings: RealtimeSettings,
-) -> dict:
+def measure(profile_path: Path, folder: Path, seconds: float, occlusion_check: bool) -> dict:
     from screen_agent.agent.config import replay_ratio
     from screen_agent.agent.networks import QNetwork
     from screen_agent.capture.frame import crop
     from screen_agent.envs.session import open_session
     from screen_agent.preprocess import FramePreprocessor
-    from screen_agent.training.screen_loop import ScreenTrainer
+    from screen_agent.training.screen_loop import RealtimeSettings, ScreenTrainer
 
     load_before = os.getloadavg()[0]
     session = open_session(profile_path)
@@ -277,12 +259,12 @@ def measure(
         0,
         session,
         minutes=seconds / 60,
-        settings=settings,
+        settings=RealtimeSettings(),
     )
     trainer.config = trainer.config.replace(learning_starts=150)
     rows["setup"] = (
         f"default preset, replay ratio {replay_ratio(trainer.config):g} "
-        f"updates per decision, the learner in its own process at nice +{settings.learner_niceness}"
+        "updates per decision, the learner in its own process"
     )
     try:
         trainer.run()

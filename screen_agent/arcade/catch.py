@@ -126,3 +126,24 @@ class CatchGame:
 
     def _spawn(self) -> None:
         self.ball = (0, int(self.rng.integers(self.config.columns)))
+
+
+def expert_key(field: np.ndarray, cell: int = 40) -> str | None:
+    """What a good player of Catch does on seeing ``field`` (the window's field as RGB,
+    ``cell`` px a cell): ``"space"`` on the game-over banner, ``"left"`` or ``"right"`` to
+    bring the paddle under the ball, None to stay. Reads pixels only, as a person would: the
+    scripted demonstrator of the demonstration tests and benchmark."""
+    white = (field == 255).all(axis=2)
+    red = (field[:, :, 0] > 200) & (field[:, :, 1] < 120)  # the game-over text
+    if red.sum() > 500:
+        return "space"
+    paddle = np.flatnonzero(white[-cell // 2])
+    ball = np.argwhere(white[:-cell])
+    if paddle.size == 0 or ball.size == 0:
+        return None
+    target, centre = ball[:, 1].mean(), paddle.mean()
+    if target < centre - cell / 2:
+        return "left"
+    if target > centre + cell / 2:
+        return "right"
+    return None

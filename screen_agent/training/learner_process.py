@@ -64,8 +64,6 @@ class LearnerSpec:
     """Gradient updates per decision (the learner never gets ahead of this)."""
     threads: int = 1
     """Torch threads of the learner (1 beats 2 beside an actor: bench/README.md)."""
-    niceness: int = 0
-    """Added to the learner process's nice value (:func:`.runtime.lower_priority`)."""
     publish_every: int = 10
     """Updates between weight snapshots for the actor."""
     resume: bool = False
@@ -358,10 +356,9 @@ class _Learning:
             load_arrays,
             load_checkpoint,
         )
-        from screen_agent.training.runtime import keep_freed_memory, lower_priority
+        from screen_agent.training.runtime import keep_freed_memory
 
         keep_freed_memory()
-        lower_priority(spec.niceness)
         torch.set_num_threads(spec.threads)
         torch.manual_seed(spec.seed)
         self.spec, self.inbox, self.outbox, self.weights = spec, inbox, outbox, weights

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 import sys
 
 import torch
@@ -34,23 +33,6 @@ def keep_freed_memory() -> bool:
         )
     except (OSError, AttributeError):
         return False
-
-
-_BELOW_NORMAL_PRIORITY_CLASS = 0x4000
-
-
-def lower_priority(niceness: int) -> None:
-    """Make this process give way when it shares a core: ``niceness`` is added to its POSIX
-    nice value (on Windows any value above 0 means the below-normal priority class). For a
-    learner beside an actor that presses keys on a clock: the learner keeps every idle cycle
-    and the actor wins a contended core. 0 leaves the priority alone."""
-    if niceness <= 0:
-        return
-    if hasattr(os, "nice"):
-        os.nice(niceness)
-    elif sys.platform == "win32":
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), _BELOW_NORMAL_PRIORITY_CLASS)
 
 
 def configure_torch(threads: int) -> None:

@@ -68,12 +68,6 @@ class RealtimeSettings:
 
     learner_threads: int = 1
     """Torch threads of the learner process (1 beats 2 beside an actor: bench/README.md)."""
-    learner_niceness: int = 10
-    """Added to the learner process's nice value: on a machine whose cores are all busy (two
-    cores: the learner, the game, the X server), the actor, which captures and presses keys on
-    a clock, is scheduled first. The learner keeps its idle cycles: 19.7 updates/s at +10
-    against 18.7 at 0 on this 2-core VM (bench/latency.py, one run each; the latency's p99
-    moved within this VM's run-to-run noise)."""
     publish_every: int = 10
     """Learner updates between weight snapshots for the actor."""
     actor_threads: int = 1
@@ -179,7 +173,6 @@ class ScreenTrainer(RunControl):
             env_id=f"screen:{self.profile.name}",
             replay_ratio=replay_ratio(self.config),
             threads=self.settings.learner_threads,
-            niceness=self.settings.learner_niceness,
             publish_every=self.settings.publish_every,
             resume=state is not None,
             fresh_replay=self.fresh_replay,

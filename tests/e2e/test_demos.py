@@ -15,6 +15,7 @@ import torch
 from e2e_fixtures import Keys
 
 from screen_agent.agent.config import screen_efficient_config
+from screen_agent.arcade.catch import expert_key
 from screen_agent.envs.session import open_session
 from screen_agent.training.demos import DemoError, load_demo, record_screen_demo
 from screen_agent.training.events import EpisodeEvent
@@ -69,9 +70,8 @@ class ScriptedPlayer:
             raise
 
     def _look(self, pixels: np.ndarray) -> None:
-        white = (pixels == 255).all(axis=2)
-        red = (pixels[:, :, 0] > 200) & (pixels[:, :, 1] < 120)  # the game-over text
-        if red.sum() > 500:
+        key = expert_key(pixels, CELL)
+        if key == "space":
             # A person reads the banner before pressing space (the recording must see it too:
             # the game-over rule wants it on two grabs in a row).
             self._hold(None)
@@ -80,18 +80,7 @@ class ScriptedPlayer:
             self.restarts += 1
             time.sleep(0.5)
             return
-        paddle = np.flatnonzero(white[-CELL // 2])
-        ball = np.argwhere(white[:-CELL])
-        if paddle.size == 0 or ball.size == 0:
-            self._hold(None)
-            return
-        target, centre = ball[:, 1].mean(), paddle.mean()
-        if target < centre - CELL / 2:
-            self._hold("left")
-        elif target > centre + CELL / 2:
-            self._hold("right")
-        else:
-            self._hold(None)
+        self._hold(key)
 
     def keys_at(self, when: float) -> str | None:
         held = None
