@@ -202,12 +202,23 @@ def _plans(
     for command, env, ready, field_name in specs:
         argv = [expand(arg, values) for arg in command]
         proc_env = {**environ, **{k: expand(v, values) for k, v in env.items()}}
-        program = find_program(argv[0], base, proc_env.get("PATH"))
+        program = _own_script(argv[0]) or find_program(argv[0], base, proc_env.get("PATH"))
         if program is None:
             raise LaunchError(f"{where}: {field_name}: {_not_found(argv[0], base, launch)}")
         argv[0] = program
         plans.append((argv, proc_env, None if ready is None else expand(ready, values)))
     return plans
+
+
+def _own_script(program: str) -> str | None:
+    """For ``screen-agent`` (the bundled games' profiles start ``screen-agent arcade ...``):
+    the console script beside the running Python, so that a venv's program works without the
+    venv on PATH (``.venv/bin/screen-agent train --launch``); None for any other program, or
+    if there is no such script."""
+    if program != "screen-agent":
+        return None
+    script = Path(sys.executable).with_name(program + (".exe" if os.name == "nt" else ""))
+    return str(script) if script.is_file() else None
 
 
 def _install_hint(launch: Launch) -> str:

@@ -3,6 +3,7 @@ checked at load with one-line errors, kept by a save, filled in by the launcher.
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -89,3 +90,14 @@ def test_the_launcher_fills_in_placeholders_and_finds_programs(tmp_path: Path) -
     assert ready == "127.0.0.1:8123"
     assert browser[0].endswith("chromium") and "--app=http://127.0.0.1:8123/" in browser
     assert f"--user-data-dir={tmp_path}/chromium" in browser
+
+
+def test_screen_agent_in_a_launch_command_is_the_running_one(tmp_path: Path) -> None:
+    """The bundled games' profiles start ``screen-agent arcade ...``: from a venv that is not
+    activated (``.venv/bin/screen-agent train --launch``) it is not on PATH, and the console
+    script beside the running Python is the one meant."""
+    profile = load_profile(profile_path("arcade-catch"))
+    assert profile.launch is not None and profile.launch.command[0] == "screen-agent"
+    values = {"profile_dir": str(tmp_path), "tmp": str(tmp_path), "port": "1", "python": "py"}
+    ((argv, _, _),) = _plans(profile.launch, values, {"PATH": str(tmp_path)}, tmp_path, "x.toml")
+    assert argv == [str(Path(sys.executable).with_name("screen-agent")), "arcade", "catch"]
