@@ -39,57 +39,44 @@ BALLS_PER_ROUND = 10
 TARGET = 0.9
 
 
-class ScriptedPlayer:
-    """Plays Catch well from its pixels with real key events (xdotool) on ``display``."""
+def xdotool(display, *args: str) -> str:
+    return subprocess.run(
+        ["xdotool", *args], env=display.env(), capture_output=True, text=True, check=True
+    ).stdout
 
-    def __init__(self, display) -> None:
-        self.display = display
-        self.held: str | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def xdotool(self, *args: str) -> str:
-        return subprocess.run(
-            ["xdotool", *args], env=self.display.env(), capture_output=True, text=True, check=True
-        ).stdout
+def play_catch_well(display, window: str, stop: threading.Event) -> None:
+    """Plays Catch well from its pixels with real key events (xdotool) on ``display`` in the
+    game's ``window`` (an X window id) until ``stop`` is set; every key it held is released at
+    the end."""
+    g = dict(
+        line.split("=", 1)
+        for line in xdotool(display, "getwindowgeometry", "--shell", window).split()
+    )
+    field = {"left": int(g["X"]), "top": int(g["Y"]) + 80, "width": 400, "height": 480}
+    xdotool(display, "windowfocus", "--sync", window)
+    held: list[str] = []
+    import mss
 
-    def __enter__(self) -> ScriptedPlayer:
-        window = self.xdotool("search", "--sync", "--name", "^screen-agent arcade: catch$").split()
-        shell = self.xdotool("getwindowgeometry", "--shell", window[0])
-        g = {k: int(v) for k, v in (line.split("=", 1) for line in shell.split())}
-        self.field = {"left": g["X"], "top": g["Y"] + 80, "width": 400, "height": 480}
-        self.xdotool("windowfocus", "--sync", window[0])
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self._hold(None)
-
-    def _hold(self, key: str | None) -> None:
-        if key == self.held:
-            return
-        if self.held is not None:
-            self.xdotool("keyup", self.held)
-        if key is not None:
-            self.xdotool("keydown", key)
-        self.held = key
-
-    def _run(self) -> None:
-        import mss
-
-        os.environ["XAUTHORITY"] = str(self.display.xauthority)  # mss opens the display by name
-        with mss.MSS(display=self.display.name) as sct:
-            while not self._stop.wait(0.03):
-                key = expert_key(np.asarray(sct.grab(self.field))[:, :, 2::-1], CELL)
+    os.environ["XAUTHORITY"] = str(display.xauthority)  # mss opens the display by name
+    try:
+        with mss.MSS(display=display.name) as sct:
+            while not stop.wait(0.03):
+                key = expert_key(np.asarray(sct.grab(field))[:, :, 2::-1], CELL)
+                wanted = {"left": ["Left"], "right": ["Right"]}.get(key or "", [])
+                if held != wanted:
+                    for name in held:
+                        xdotool(display, "keyup", name)
+                    for name in wanted:
+                        xdotool(display, "keydown", name)
+                    held = wanted
                 if key == "space":
-                    self._hold(None)
                     time.sleep(1.0)  # a person reads the banner first
-                    self.xdotool("key", "space")
+                    xdotool(display, "key", "space")
                     time.sleep(0.5)
-                    continue
-                self._hold({"left": "Left", "right": "Right", None: None}[key])
+    finally:
+        for name in held:
+            xdotool(display, "keyup", name)
 
 
 def record_demo(out: Path, minutes: float) -> str:
@@ -100,20 +87,27 @@ def record_demo(out: Path, minutes: float) -> str:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    window = xdotool(display, "search", "--sync", "--name", "^screen-agent arcade: catch$")
+    stop = threading.Event()
+    player = threading.Thread(
+        target=play_catch_well, args=(display, window.split()[0], stop), daemon=True
+    )
+    player.start()
     try:
-        with ScriptedPlayer(display):
-            printed = run_cli(
-                display,
-                "record",
-                str(PROFILE),
-                "--demo",
-                "--minutes",
-                str(minutes),
-                "--out",
-                str(out),
-                timeout=minutes * 60 + 300,
-            )
+        printed = run_cli(
+            display,
+            "record",
+            str(PROFILE),
+            "--demo",
+            "--minutes",
+            str(minutes),
+            "--out",
+            str(out),
+            timeout=minutes * 60 + 300,
+        )
     finally:
+        stop.set()
+        player.join(5)
         game.terminate()
         game.wait(10)
         display.close()

@@ -21,7 +21,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # The tests marked quiet assert a wall-clock bound (the GUI's longest stall, a grab's time): they
 # run afterwards, alone, where the scheduler delays of three busy workers cannot fail them.
 status=0
-.venv/bin/python -m pytest -n 3 --dist loadgroup --quiet-tests=without "$@" || status=$?
+.venv/bin/python -m pytest -n 3 --dist loadgroup --durations=15 --quiet-tests=without "$@" || status=$?
 quiet=0
 .venv/bin/python -m pytest -n 0 --quiet-tests=only "$@" || quiet=$?
 # 5: the arguments selected no test in that phase, which is only wrong when they selected none.

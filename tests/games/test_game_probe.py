@@ -32,7 +32,9 @@ at 3 of 10 trials; xjump: 4-5 of 5, a slide left or right is sometimes short of 
 xgalaga: 3 of 5, its ship moves where the enemies shoot, so no pixel is its own; Pac-Man: 1 of
 4, its arrows only turn it at a crossing and it keeps moving without them), so a miss is an
 expected failure (xfail), not a pass. The soundness half is asserted on every game: the dead
-key is never credited, and at least one real key is found."""
+key is never credited, and at least one real key is found. With the probe's second look (an
+action close to significance gets as many trials again) a clean-clone CI run found every action
+of moon-buggy, all but fire on xgalaga, all but left on xjump, and right on Pac-Man."""
 
 TURNS_ONLY = {"pacman-html"}
 """Games whose keys only change a direction the game applies later (Pac-Man turns at the next
