@@ -33,8 +33,9 @@ xgalaga: 3 of 5, its ship moves where the enemies shoot, so no pixel is its own;
 4, its arrows only turn it at a crossing and it keeps moving without them), so a miss is an
 expected failure (xfail), not a pass. The soundness half is asserted on every game: the dead
 key is never credited, and at least one real key is found. With the probe's second look (an
-action close to significance gets as many trials again) a clean-clone CI run found every action
-of moon-buggy, all but fire on xgalaga, all but left on xjump, and right on Pac-Man."""
+action close to significance gets as many trials again), two clean-clone CI runs found:
+moon-buggy every action / all but fire; xgalaga all but fire, twice (1 of 5 in the CI run
+before it); xjump all but left / all but left and right; Pac-Man right / none."""
 
 TURNS_ONLY = {"pacman-html"}
 """Games whose keys only change a direction the game applies later (Pac-Man turns at the next
