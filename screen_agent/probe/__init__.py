@@ -36,6 +36,12 @@ after the first trials. Such an undecided action (its chance at most ``UNDECIDED
 many trials again, in rounds of its own with fresh controls, and is judged once more on all of
 them: a second look, so a key with no effect passes with at most twice the single test's
 chance, while a key whose effect was only blurred gets twice the evidence.
+
+An action that still fails gets a third look (:mod:`.play`): random play of all the actions at
+the decision rate, as the agent will play, comparing what follows its decisions with what
+follows the no-op's (a turn that waits for the next crossing, a small shot fired wherever the
+player is). A key with no effect passes the trials with a chance of at most 3% (1.5% per
+look) and random play with at most 0.5%.
 """
 
 from __future__ import annotations
@@ -54,6 +60,13 @@ from screen_agent.capture.frame import FrameSource, crop
 from screen_agent.errors import UserError
 from screen_agent.input.sink import KeySink
 from screen_agent.probe.change import change_features, judge_change, new_motion_times
+from screen_agent.probe.play import (
+    DECISIONS_PER_ACTION,
+    PLAY_SIGNIFICANCE,
+    decision_features,
+    judge_play,
+    record_play,
+)
 from screen_agent.profile import GameProfile
 from screen_agent.reward.reader import RewardReader
 
@@ -113,6 +126,9 @@ class ProbeSettings:
     restarts: int = 2
     """Without game-over rules: times a round in which nothing moved at all is taken for a
     game that has ended: the profile's restart sequence runs and the round is done again."""
+    play: bool = True
+    """Give actions that still fail after the trials a third look: random play of all the
+    actions (:mod:`.play`, about 5 s per action of the profile at 15 decisions a second)."""
     max_discarded: int = 40
     """Game overs the probe sits through before it gives up (a game that ends faster than a
     few trials last cannot be probed)."""
@@ -151,13 +167,15 @@ class ActionReport:
     def works(self) -> bool:
         if self.basis == "change":
             return self.chance <= CHANGE_SIGNIFICANCE
+        if self.basis == "play":
+            return self.chance <= PLAY_SIGNIFICANCE
         return self.responded * 2 > self.trials and self.chance <= SIGNIFICANCE
 
     @property
     def verdict(self) -> str:
         if self.works:
             return "works"
-        if self.basis == "change":
+        if self.basis in ("change", "play"):
             return NO_EFFECT
         return COINCIDENCE if self.responded * 2 > self.trials else NO_EFFECT
 
@@ -568,24 +586,71 @@ def probe(
 ) -> list[ActionReport]:
     """Press every action's keys ``settings.trials`` times; report which ones the game shows.
     ``options`` are :func:`record`'s ``on_trial``, ``rng`` and ``reader`` (the session's reward
-    reader, whose game-over rules keep the probe on a running game)."""
+    reader, whose game-over rules keep the probe on a running game).
+
+    Actions the trials leave in doubt get a second look (more trials), and those that still
+    fail a third: random play at the decision rate (:mod:`.play`)."""
     options.setdefault("rng", np.random.default_rng())
     seen = record(profile, source, sink, settings, **options)
-    reports = judge(profile, seen, settings)
-    tested = sorted(seen.trials)
-    again = [i for i, report in zip(tested, reports, strict=True) if report.undecided]
-    if not again:
-        return reports
+    reports = dict(zip(sorted(seen.trials), judge(profile, seen, settings), strict=True))
     say = options.get("on_trial")
-    if say is not None:
-        names = ", ".join(profile.actions[i].name for i in again)
-        say(f"{names} again (close, not yet clear)")
-    more = record(
-        profile, source, sink, settings, actions=again, first_round=seen.rounds, **options
-    )
-    seen = seen.extended(more)
-    rejudged = dict(zip(again, judge(profile, _only(seen, again), settings), strict=True))
-    return [rejudged.get(i, report) for i, report in zip(tested, reports, strict=True)]
+    again = [i for i, report in reports.items() if report.undecided]
+    if again:
+        if say is not None:
+            names = ", ".join(profile.actions[i].name for i in again)
+            say(f"{names} again (close, not yet clear)")
+        more = record(
+            profile, source, sink, settings, actions=again, first_round=seen.rounds, **options
+        )
+        seen = seen.extended(more)
+        reports.update(zip(again, judge(profile, _only(seen, again), settings), strict=True))
+    failed = [i for i, report in reports.items() if not report.works]
+    if failed and settings.play:
+        reports.update(_play_look(profile, source, sink, failed, settings, **options))
+    return list(reports.values())
+
+
+def _play_look(
+    profile: GameProfile,
+    source: FrameSource,
+    sink: KeySink,
+    actions: list[int],
+    settings: ProbeSettings,
+    rng: np.random.Generator,
+    on_trial: Callable[[str], None] | None = None,
+    reader: RewardReader | None = None,
+) -> dict[int, ActionReport]:
+    """The third look (:mod:`.play`) for ``actions``: reports of those it finds working."""
+    names = ", ".join(profile.actions[i].name for i in actions)
+    seconds = DECISIONS_PER_ACTION * len(profile.actions) / profile.decisions_per_second
+    if on_trial is not None:
+        on_trial(f"{names}: random play for about {seconds:.0f} s (still not clear)")
+
+    def restart(reason: str) -> None:
+        if on_trial is not None:
+            on_trial(f"the restart sequence ({reason})")
+        sink.restart()
+        time.sleep(settings.settle_s)
+
+    ended = reader if reader is not None and any(r.common.game_over for r in reader.rules) else None
+    seen = record_play(profile, source, sink, rng, ended, restart)
+    features = decision_features(seen)
+    found: dict[int, ActionReport] = {}
+    for index in actions:
+        verdict = judge_play(seen, index, profile.noop_action, rng, features)
+        report = ActionReport(
+            name=profile.actions[index].name,
+            keys=profile.actions[index].keys,
+            responded=verdict.beyond,
+            trials=verdict.decisions,
+            delay_ms=None,
+            changed_pixels=0,
+            chance=verdict.chance,
+            basis="play",
+        )
+        if report.works:
+            found[index] = report
+    return found
 
 
 def _only(seen: ProbeRecord, actions: list[int]) -> ProbeRecord:
@@ -615,8 +680,8 @@ def format_report(reports: list[ActionReport]) -> str:
         verdict = f"{r.responded}/{r.trials}"
         flag = "" if r.works else f"   <- {r.verdict}"
         keys = "+".join(r.keys) or "(none)"
+        pixels = "-" if r.basis == "play" else str(r.changed_pixels)
         lines.append(
-            f"{r.name:<14} {keys:<18} {verdict:<8} {delay:>9} {r.changed_pixels:>8} "
-            f"{r.chance:>7.0%}{flag}"
+            f"{r.name:<14} {keys:<18} {verdict:<8} {delay:>9} {pixels:>8} {r.chance:>7.0%}{flag}"
         )
     return "\n".join(lines)

@@ -56,7 +56,7 @@ def new_motion_times(first: np.ndarray, before: np.ndarray) -> np.ndarray:
     return np.sort(first[np.isfinite(first) & ~already])
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
+def rank_columns(values: np.ndarray) -> np.ndarray:
     """Ranks (1-based, ties averaged) of each column of a (trials, features) array."""
     out = np.empty(values.shape, dtype=np.float64)
     for j in range(values.shape[1]):
@@ -106,7 +106,7 @@ def judge_change(
     spread = values.std(axis=0) > 0
     if not spread.any():
         return ChangeVerdict(1.0, 0, int(np.median(values[:k, 0])), 0)
-    ranks = _ranks(values[:, spread])
+    ranks = rank_columns(values[:, spread])
     mean = k * (n + 1) / 2
     sd = np.sqrt(k * (n - k) / (n * (n - 1)) * ((ranks - (n + 1) / 2) ** 2).sum(axis=0))
 

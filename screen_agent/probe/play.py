@@ -1,0 +1,235 @@
+"""The probe's third look: random play at the profile's decision rate.
+
+The trials of :mod:`screen_agent.probe` hold one action for a while between pauses and compare
+it with no-key trials. Some effects are too small or too scattered for that: a laser or a shot
+that starts wherever the player is, a turn that a game applies at the next crossing. Here the
+probe plays the way the agent will: at every decision it holds one of the profile's actions
+drawn at random, and notes what the next frames did. All actions are played, not only the ones
+in doubt: a turn to the right shows only when the player was going some other way. Every
+decision is a sample (about 15 a second instead of one trial every second or so), so small
+effects add up.
+
+What follows each decision is summarised in location-free numbers (:func:`play_features`):
+how much changed, where (row and column bands, the busiest square), which way things moved
+(the gradient-weighted difference, a global optical flow, per band), and how that motion
+differs from the motion just before the decision (a key that turns or pushes the player
+changes its motion). An action works if what follows it differs from what follows the no-op
+in some of these numbers more than chance allows: the decisions' labels (action or no-op)
+were drawn at random, so under "the key does nothing" any relabelling is as likely as the
+true one, and a permutation test over the largest standardised rank sum (either sign) gives
+an exact chance, whatever the game does on its own and however many numbers are looked at.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from screen_agent.capture.frame import FrameSource, crop
+from screen_agent.input.sink import KeySink
+from screen_agent.probe.change import rank_columns
+from screen_agent.profile import GameProfile
+from screen_agent.reward.reader import RewardReader
+
+PLAY_SIGNIFICANCE = 0.005
+"""An action works if at most this share of relabellings looks as different from the no-op."""
+DECISIONS_PER_ACTION = 80
+"""Decisions of random play per action of the profile (the no-op included)."""
+DIFF_LEVEL = 20
+"""Grey levels a pixel of the half-size frame must change by to count as changed."""
+BANDS = 12
+"""Row bands and column bands of the game region."""
+LOCAL_PX = 24
+"""Side of the busiest square, pixels of the half-size frame."""
+LAGS = (1, 2)
+"""Decisions after the press at which the frame is compared with the one at the press."""
+SHUFFLES = 2000
+"""Relabellings of the permutation test."""
+
+
+@dataclass(frozen=True)
+class PlayRecord:
+    """What random play saw: one entry per decision."""
+
+    frames: list[np.ndarray]
+    """The game region in grey at half size, grabbed at the decision before its keys."""
+    actions: list[int]
+    """The action held from each decision to the next."""
+    games: list[int]
+    """Which game each decision fell in (a restart starts the next)."""
+
+
+@dataclass(frozen=True)
+class PlayVerdict:
+    """The outcome of the test for one action."""
+
+    chance: float
+    """Share of relabellings at least as far from the no-op as the true labels (never 0)."""
+    decisions: int
+    """Decisions that held the action."""
+    beyond: int
+    """Those whose value in the most telling number lies beyond the no-op decisions' median,
+    on the side the action moves it."""
+
+
+def record_play(
+    profile: GameProfile,
+    source: FrameSource,
+    sink: KeySink,
+    rng: np.random.Generator,
+    reader: RewardReader | None = None,
+    restart: Callable[[str], None] | None = None,
+    decisions_per_action: int = DECISIONS_PER_ACTION,
+) -> PlayRecord:
+    """Hold a random action of the profile at each decision of the profile's rate.
+
+    ``reader``'s game-over rules end a game, and ``restart`` (given a reason) starts the next;
+    decisions close to a game over are not compared across it (see :func:`judge_play`).
+    """
+    total = decisions_per_action * len(profile.actions)
+    period = 1.0 / profile.decisions_per_second
+    frames: list[np.ndarray] = []
+    held: list[int] = []
+    games: list[int] = []
+    game = 0
+    due = time.monotonic()
+    while len(held) < total:
+        frame = source.grab()
+        if reader is not None and reader.read(frame.pixels, frame.time).game_over:
+            sink.release_all()
+            # The last decisions may have met a dying player: they belong to no comparison.
+            for i in range(max(0, len(games) - 2), len(games)):
+                games[i] = -1
+            if restart is not None:
+                restart("the game ended during random play")
+            reader.reset()
+            game += 1
+            due = time.monotonic()
+            continue
+        grey = cv2.cvtColor(
+            np.ascontiguousarray(crop(frame.pixels, profile.game)), cv2.COLOR_RGB2GRAY
+        )
+        height, width = grey.shape
+        frames.append(cv2.resize(grey, (width // 2, height // 2), interpolation=cv2.INTER_AREA))
+        action = int(rng.integers(len(profile.actions)))
+        sink.hold(profile.actions[action].keys)
+        held.append(action)
+        games.append(game)
+        due += period
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        else:
+            due = time.monotonic()  # behind (a slow grab): the rate restarts from now
+    sink.release_all()
+    return PlayRecord(frames, held, games)
+
+
+def play_features(before: np.ndarray, at: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The numbers one decision is judged by, from the frames one lag before it, at it and one
+    lag after it (see the module docstring)."""
+    diff = after.astype(np.int16) - at.astype(np.int16)
+    changed = (np.abs(diff) > DIFF_LEVEL).astype(np.uint8)
+    moving = (np.abs(at.astype(np.int16) - before.astype(np.int16)) > DIFF_LEVEL).astype(np.uint8)
+    new = changed & (1 - cv2.dilate(moving, np.ones((3, 3), np.uint8)))
+    height, width = diff.shape
+    rows = np.linspace(0, height, BANDS + 1).astype(int)[:-1]
+    cols = np.linspace(0, width, BANDS + 1).astype(int)[:-1]
+    values: list[float] = []
+    for mask in (changed, new):
+        m = mask.astype(np.float32)
+        square = cv2.boxFilter(
+            m, -1, (LOCAL_PX, LOCAL_PX), normalize=False, borderType=cv2.BORDER_CONSTANT
+        )
+        values += [float(m.sum()), float(square.max())]
+        values += [*np.add.reduceat(m.sum(axis=1), rows), *np.add.reduceat(m.sum(axis=0), cols)]
+    # Where pixels brightened against where they darkened: a moving sprite's displacement.
+    values += list(_displacement(diff))
+    flow_now = _flow(at, after, rows, cols)
+    values += [*flow_now, *(flow_now - _flow(before, at, rows, cols))]
+    return np.asarray(values, dtype=np.float64)
+
+
+def _displacement(diff: np.ndarray) -> tuple[float, float]:
+    up, down = diff > DIFF_LEVEL, diff < -DIFF_LEVEL
+    if not up.any() or not down.any():
+        return 0.0, 0.0
+    uy, ux = np.nonzero(up)
+    dy, dx = np.nonzero(down)
+    return float(ux.mean() - dx.mean()), float(uy.mean() - dy.mean())
+
+
+def _flow(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Motion from ``a`` to ``b`` by the brightness-constancy constraint (difference times
+    gradient, summed): along x and y over the region, and per row and column band."""
+    fa, fb = a.astype(np.float32), b.astype(np.float32)
+    mean = (fa + fb) / 2
+    gx = cv2.Sobel(mean, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(mean, cv2.CV_32F, 0, 1, ksize=3)
+    d = fb - fa
+    px, py = -d * gx, -d * gy
+    return np.concatenate(
+        [
+            [px.sum(), py.sum()],
+            np.add.reduceat(px.sum(axis=1), rows),
+            np.add.reduceat(px.sum(axis=0), cols),
+            np.add.reduceat(py.sum(axis=1), rows),
+            np.add.reduceat(py.sum(axis=0), cols),
+        ]
+    )
+
+
+def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
+    """Per decision index with all its frames in one game: its features at every lag."""
+    out: dict[int, np.ndarray] = {}
+    longest = max(LAGS)
+    for t in range(longest, len(seen.actions) - longest):
+        game = seen.games[t]
+        if game < 0 or any(seen.games[t + s] != game for s in range(-longest, longest + 1)):
+            continue
+        out[t] = np.concatenate(
+            [
+                play_features(seen.frames[t - lag], seen.frames[t], seen.frames[t + lag])
+                for lag in LAGS
+            ]
+        )
+    return out
+
+
+def judge_play(
+    seen: PlayRecord,
+    action: int,
+    noop: int,
+    rng: np.random.Generator,
+    features: dict[int, np.ndarray] | None = None,
+    shuffles: int = SHUFFLES,
+) -> PlayVerdict:
+    """Does what follows ``action`` differ from what follows ``noop``? (the module docstring)"""
+    features = decision_features(seen) if features is None else features
+    picked = [t for t in features if seen.actions[t] in (action, noop)]
+    labels = np.array([seen.actions[t] == action for t in picked], dtype=np.float64)
+    k, n = int(labels.sum()), len(picked)
+    if k == 0 or k == n:
+        return PlayVerdict(1.0, k, 0)
+    values = np.vstack([features[t] for t in picked])
+    spread = values.std(axis=0) > 0
+    if not spread.any():
+        return PlayVerdict(1.0, k, 0)
+    ranks = rank_columns(values[:, spread])
+    mean = k * (n + 1) / 2
+    sd = np.sqrt(k * (n - k) / (n * (n - 1)) * ((ranks - (n + 1) / 2) ** 2).sum(axis=0))
+    observed = (labels @ ranks - mean) / sd
+    top = float(np.abs(observed).max())
+    shuffled = np.zeros((shuffles, n))
+    np.put_along_axis(shuffled, rng.random((shuffles, n)).argsort(axis=1)[:, :k], 1, axis=1)
+    at_least = 1 + int((np.abs((shuffled @ ranks - mean) / sd).max(axis=1) >= top - 1e-9).sum())
+    best = int(np.argmax(np.abs(observed)))
+    column = ranks[:, best]
+    median = np.median(column[labels == 0])
+    side = np.sign(observed[best])
+    beyond = int(((column[labels == 1] - median) * side > 0).sum())
+    return PlayVerdict(at_least / (shuffles + 1), k, beyond)
