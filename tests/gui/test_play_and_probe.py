@@ -189,9 +189,11 @@ def test_probe_runs_in_a_worker_and_flags_actions_without_effect(qtbot, tmp_path
         def job(control):
             calls.append(threading.current_thread())
             sink = RecordingSink(profile)
+            # No third look (tests/test_probe_play.py): its random play would take 20 s here.
             settings = ProbeSettings(
-                trials=4, hold_s=0.08, settle_s=0.02, settle_jitter_s=0.02, min_pixels=60
-            )
+                trials=4, hold_s=0.08, settle_s=0.02, settle_jitter_s=0.02, min_pixels=60,
+                play=False,
+            )  # fmt: skip
             return probe(profile, ScriptedScreen(sink), sink, settings, on_trial=control.progress)
 
         return job
