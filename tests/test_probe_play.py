@@ -37,12 +37,15 @@ class NudgeGame:
     def grab(self) -> Frame:
         time.sleep(0.002)
         self.x = min(self.x + 2, 140) if "right" in self.sink.held else max(self.x - 1, 10)
+        return Frame(self.draw(), time.monotonic())
+
+    def draw(self) -> np.ndarray:
         pixels = np.zeros((160, 160, 3), np.uint8)
-        for _ in range(6):  # the game's own motion, many times the player's
-            y, x = self.rng.integers(0, 140, size=2)
+        corners = self.rng.integers(0, 140, size=(6, 2))  # the game's own motion
+        for y, x in corners:
             pixels[y : y + 20, x : x + 20] = 200
         pixels[150:156, self.x : self.x + 6] = 255
-        return Frame(pixels, time.monotonic())
+        return pixels
 
     def close(self) -> None: ...
 
