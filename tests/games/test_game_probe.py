@@ -40,8 +40,8 @@ look (random play at the decision rate, for the actions still failing), runs on 
 found: moon-buggy every action, twice (fire by random play in one, at chance 0.05%); xgalaga
 all but fire, twice (left by random play); xjump all but left; Pac-Man left and right (both by
 random play) / left. Still missed: xgalaga's fire (trials 2%, random play 53%: its shots are
-thin streaks among scrolling stars, and random play fires half the time, so one more press
-rarely adds a shot) and Pac-Man's up and down."""
+thin streaks among scrolling stars, and random play holds a fire key half the time, so, we
+think, one more press adds little to the shots already flying) and Pac-Man's up and down."""
 
 TURNS_ONLY = {"pacman-html"}
 """Games whose keys only change a direction the game applies later (Pac-Man turns at the next
