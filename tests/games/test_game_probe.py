@@ -48,6 +48,11 @@ TURNS_ONLY = {"pacman-html"}
 crossing and moves on its own without keys): the probe finds one of the four arrows in most
 runs, none in some (a busy machine: left in 8 of 11 trials, chance 1%, short of the level)."""
 
+RANDOM_PLAY = {"moon-buggy"}
+"""Games whose probe here takes the third look (random play for the actions still failing).
+The others skip it: its 30-40 s of play per game, on top of the trials, loaded the parallel
+suite enough to slow its learning tests by a third; what it found on them is noted above."""
+
 SLOW = {"xgalaga", "pacman-html"}
 """Their probes take 1.5-2.5 minutes."""
 
@@ -63,7 +68,9 @@ def test_probe_finds_every_action_and_flags_a_dead_key(
     try:
         screen = session.screen
         hold_s = HOLD_S.get(game, 0.25)
-        settings = ProbeSettings(trials=TRIALS, hold_s=hold_s, settle_s=hold_s)
+        settings = ProbeSettings(
+            trials=TRIALS, hold_s=hold_s, settle_s=hold_s, play=game in RANDOM_PLAY
+        )
         reports = probe(screen.profile, screen.source, screen.sink, settings, reader=screen.reader)
     finally:
         session.close()
