@@ -50,9 +50,9 @@ runs, none in some (a busy machine: left in 8 of 11 trials, chance 1%, short of 
 
 RANDOM_PLAY = {"moon-buggy"}
 """Games whose probe here takes the third look (random play for the actions still failing).
-The others skip it: with it on every game (30-40 s more of each game running), a clean-clone
-CI run had its learning tests a third slower and five tests timing out, and we could not rule
-the third look out as the cause; what it found on them is noted above."""
+The others skip it to keep the suite's time (it adds 30-40 s of play per game when an action
+is still failing, which on these games is nearly always); what it found on them is noted
+above."""
 
 SLOW = {"xgalaga", "pacman-html"}
 """Their probes take 1.5-2.5 minutes."""
