@@ -1,6 +1,7 @@
 """Fixtures shared by all tests."""
 
 import importlib.util
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -45,6 +46,15 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A command started in the background by a shell without job control (`(cmd &)`, a CI
+    # script) inherits SIGINT ignored, and exec keeps it ignored in every child: the tests that
+    # press Ctrl+C on a run would see it ignored. A handler (not SIG_IGN) is reset to the
+    # default by exec, so the workers and the programs they start get Ctrl+C back.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
