@@ -10,14 +10,14 @@ PONG_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-pong.toml"
 CATCH_PROFILE = Path(__file__).parents[2] / "calibration" / "arcade-catch.toml"
 
 
-def probe(profile: Path, command: list[str], display) -> dict[str, dict]:
+def probe(profile: Path, command: list[str], display, *options: str) -> dict[str, dict]:
     """``screen-agent probe PROFILE --json`` on ``display``: the reports by action name."""
     result = subprocess.run(
-        [*command, "probe", str(profile), "--json"],
+        [*command, "probe", str(profile), "--json", *options],
         env=display.env(),
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         check=False,
     )
     print(result.stdout)
@@ -27,7 +27,11 @@ def probe(profile: Path, command: list[str], display) -> dict[str, dict]:
 @pytest.mark.e2e
 def test_probe_finds_the_paddle_actions_of_pong(arcade_window, xvfb_display, screen_agent_command):
     arcade_window("pong", (20, 20))
-    reports = probe(PONG_PROFILE, screen_agent_command, xvfb_display)
+    # 12 trials, not the default 8: beside the suite's other workers, RIGHT (up) responded in
+    # only 8 or 9 of 16 trials after the second look (chance 1-3%) in two of four clean-clone
+    # runs, and the third look's random play does not find Pong's paddle (one-decision presses
+    # barely move it).
+    reports = probe(PONG_PROFILE, screen_agent_command, xvfb_display, "--trials", "12")
     moving = {name for name, r in reports.items() if r["works"]}
     # Pong's paddle moves with RIGHT (up) and LEFT (down), alone or with FIRE; FIRE alone does
     # nothing in ALE's Pong, however the ball and the opponent happen to move meanwhile.
