@@ -37,9 +37,10 @@ action close to significance gets as many trials again), two clean-clone CI runs
 moon-buggy every action / all but fire; xgalaga all but fire, twice (1 of 5 in the CI run
 before it); xjump all but left / all but left and right; Pac-Man right / none. With the third
 look (random play at the decision rate, for the actions still failing), runs on this machine
-found: moon-buggy every action, twice (fire by random play in one, at chance 0.05%); xgalaga
-all but fire, twice (left by random play); xjump all but left; Pac-Man left and right (both by
-random play) / left. Still missed: xgalaga's fire (trials 2%, random play 53%: its shots are
+found: moon-buggy every action, twice; xgalaga all but fire, twice (left by random play in
+one); xjump all but left; Pac-Man left and right by random play (the trials had found none) /
+left only. The clean-clone CI run of this test (third look on moon-buggy only) found moon-buggy
+every action, xgalaga all but fire, xjump all but left and right, Pac-Man none. Still missed: xgalaga's fire (trials 2%, random play 53%: its shots are
 thin streaks among scrolling stars, and random play holds a fire key half the time, so, we
 think, one more press adds little to the shots already flying) and Pac-Man's up and down."""
 
