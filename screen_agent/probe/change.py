@@ -69,6 +69,17 @@ def rank_columns(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def rank_sum_z(labels: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Standardised rank sums: for each labelling (a row of 0/1 ``labels``, all with the same
+    count of 1s) and each column of ``ranks`` (:func:`rank_columns` of ``n`` values), how far
+    the labelled values' rank sum lies from its mean under random labels, in standard
+    deviations (ties counted); shape (labellings, columns)."""
+    n, k = ranks.shape[0], int(labels[0].sum())
+    mean = k * (n + 1) / 2
+    sd = np.sqrt(k * (n - k) / (n * (n - 1)) * ((ranks - (n + 1) / 2) ** 2).sum(axis=0))
+    return (labels @ ranks - mean) / sd
+
+
 @dataclass(frozen=True)
 class ChangeVerdict:
     """The outcome of the test for one action."""
@@ -107,13 +118,11 @@ def judge_change(
     if not spread.any():
         return ChangeVerdict(1.0, 0, int(np.median(values[:k, 0])), 0)
     ranks = rank_columns(values[:, spread])
-    mean = k * (n + 1) / 2
-    sd = np.sqrt(k * (n - k) / (n * (n - 1)) * ((ranks - (n + 1) / 2) ** 2).sum(axis=0))
 
     def statistic(labels: np.ndarray) -> np.ndarray:
         # One-sided: a key that works starts motion; the largest standardised rank sum over
         # the features, so the test pays for looking at several.
-        return ((labels @ ranks - mean) / sd).max(axis=1)
+        return rank_sum_z(labels, ranks).max(axis=1)
 
     truth = np.zeros((1, n))
     truth[0, :k] = 1
@@ -127,7 +136,7 @@ def judge_change(
         chosen = members[rng.random((shuffles, len(members))).argsort(axis=1)[:, :count]]
         np.put_along_axis(labels, chosen, 1, axis=1)
     at_least = 1 + int((statistic(labels) >= observed[0] - 1e-9).sum())
-    best_spread = int(np.argmax((truth @ ranks - mean)[0] / sd))
+    best_spread = int(np.argmax(rank_sum_z(truth, ranks)[0]))
     best = int(np.flatnonzero(spread)[best_spread])
     column = values[:, best]
     responded = sum(

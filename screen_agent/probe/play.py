@@ -31,7 +31,7 @@ import numpy as np
 
 from screen_agent.capture.frame import FrameSource, crop
 from screen_agent.input.sink import KeySink
-from screen_agent.probe.change import rank_columns
+from screen_agent.probe.change import rank_columns, rank_sum_z
 from screen_agent.profile import GameProfile
 from screen_agent.reward.reader import RewardReader
 
@@ -220,13 +220,11 @@ def judge_play(
     if not spread.any():
         return PlayVerdict(1.0, k, 0)
     ranks = rank_columns(values[:, spread])
-    mean = k * (n + 1) / 2
-    sd = np.sqrt(k * (n - k) / (n * (n - 1)) * ((ranks - (n + 1) / 2) ** 2).sum(axis=0))
-    observed = (labels @ ranks - mean) / sd
+    observed = rank_sum_z(labels[None, :], ranks)[0]
     top = float(np.abs(observed).max())
     shuffled = np.zeros((shuffles, n))
     np.put_along_axis(shuffled, rng.random((shuffles, n)).argsort(axis=1)[:, :k], 1, axis=1)
-    at_least = 1 + int((np.abs((shuffled @ ranks - mean) / sd).max(axis=1) >= top - 1e-9).sum())
+    at_least = 1 + int((np.abs(rank_sum_z(shuffled, ranks)).max(axis=1) >= top - 1e-9).sum())
     best = int(np.argmax(np.abs(observed)))
     column = ranks[:, best]
     median = np.median(column[labels == 0])
