@@ -121,25 +121,23 @@ def profile_from_dict(raw: Mapping[str, Any], source: str = "<profile>") -> Game
             "so every change of keys would wait and the decision clock would fall behind",
             f"use at most {math.floor(interval_ms)} or lower decisions_per_second",
         )
-    episode_seconds = c.number(
-        raw.get("episode_seconds", 120.0), "episode_seconds", *EPISODE_SECONDS, unit="s"
-    )
-    restart = (
-        _restart(c, raw["restart"], window, allow_system_keys) if "restart" in raw else Restart()
-    )
-    rewards = _rewards(c, raw.get("rewards", []), regions)
-    launch = _launch(c, raw["launch"], window, allow_system_keys) if "launch" in raw else None
     return GameProfile(
         name=name,
+        episode_seconds=c.number(
+            raw.get("episode_seconds", 120.0), "episode_seconds", *EPISODE_SECONDS, unit="s"
+        ),
         regions=regions,
+        rewards=_rewards(c, raw.get("rewards", []), regions),
         actions=actions,
+        restart=(
+            _restart(c, raw["restart"], window, allow_system_keys)
+            if "restart" in raw
+            else Restart()
+        ),
         window=window,
+        launch=_launch(c, raw["launch"], window, allow_system_keys) if "launch" in raw else None,
         decisions_per_second=dps,
         key_hold_ms=key_hold_ms,
-        episode_seconds=episode_seconds,
-        restart=restart,
-        rewards=rewards,
-        launch=launch,
         allow_system_keys=allow_system_keys,
     )
 

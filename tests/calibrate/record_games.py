@@ -3,13 +3,14 @@
     .venv/bin/python tests/calibrate/record_games.py record xgalaga [--seconds 90] [--seed 1]
     .venv/bin/python tests/calibrate/record_games.py label xgalaga 0:0 120:350 ...
 
-``record`` starts a private Xvfb (never your display), launches the game there (Debian's
-package; see ``/work/scratch/games/REPORT.md`` for the versions), focuses it, and for
-``--seconds`` grabs its client area with mss at 10 frames per second while holding a random
-action of the game's keys each tenth of a second (XTEST, through xdotool, as a calibration's
-random player would). When the game's own game-over indicator (below, one per game, taken
-from the research report and checked by eye on the frames) has held for 3 s it runs the
-game's restart sequence, so a recording has play, game-over screens and restarts.
+``record`` starts a private Xvfb (never your display) and opens the game's session from its
+shipped profile (``calibration/PROFILE.toml``: its ``[launch]`` starts and places the game, its
+actions are the keys played, its restart sequence starts the next game), then for
+``--seconds`` grabs the whole client area at 10 frames per second while holding a random
+action each tenth of a second, through the session's key sink, as a calibration's random
+player would. When the game's own game-over indicator (below, one per game: independent of
+the profile's rules, which the recordings test; checked by eye on the frames) has held for
+3 s it runs the restart sequence, so a recording has play, game-over screens and restarts.
 It writes the frames (``game_recordings.pack_frames``), the grab times, the keys held and the
 game-over flag per frame.
 
@@ -24,11 +25,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -41,21 +41,17 @@ from game_recordings import (
     save_recording,
 )
 
+from screen_agent.envs.session import open_session
+from screen_agent.profile import load_profile
 from screen_agent.reward.digits import glyphs, similarity
 from screen_agent.reward.pixels import colour_mask
 from screen_agent.xvfb import start_xvfb
 
-XTERM = ["xterm", "-T", "moon-buggy", "-geometry", "80x24+0+0", "-fn", "10x20"]
-XTERM += ["-bg", "black", "-fg", "white", "+sb"]
 FPS = 10.0
 """Grabs (and random decisions) per second."""
 OVER_HOLD_S = 3.0
 """How long a game-over screen is recorded before the restart sequence runs, seconds."""
-XDOTOOL_KEYS = {"left": "Left", "right": "Right", "up": "Up", "down": "Down", "space": "space"}
-XDOTOOL_KEYS |= {"return": "Return"}
-PACMAN_DIR = "/work/scratch/games/html/pacman/package/lib"
-"""Where ``npm pack pac-man-game@1.0.6`` was unpacked (its ``package/lib``); or $PACMAN_DIR."""
-PACMAN_PORT = 8731
+CALIBRATION = Path(__file__).resolve().parents[2] / "calibration"
 
 
 def fraction(frame: np.ndarray, box: tuple[int, int, int, int], rgb, tolerance: int) -> float:
@@ -63,105 +59,52 @@ def fraction(frame: np.ndarray, box: tuple[int, int, int, int], rgb, tolerance: 
     return float(colour_mask(frame[y : y + h, x : x + w], rgb, tolerance).mean())
 
 
-@dataclass
-class Game:
-    command: list[str]
-    title: str
-    actions: list[tuple[str, ...]]
-    start: list[tuple[str, float]]
-    """(key, wait after, s) pressed once the window is up (title screen to play)."""
-    restart: list[tuple[str, float]]
+@dataclass(frozen=True)
+class Truth:
+    """What is measured by hand about a game, independently of its shipped profile."""
+
+    profile: str
+    """``calibration/PROFILE.toml``: how the game is launched, played and restarted."""
     over: Callable[[np.ndarray], bool]
+    """The game's own game-over indicator, on a whole client-area frame."""
     score_region: tuple[int, int, int, int]
     score_colour: tuple[int, int, int]
     score_tolerance: int = 40
-    env: dict[str, str] = field(default_factory=dict)
     seconds: float = 90.0
-    helper: list[str] | None = None
-    """A process started before the game and stopped after it (a web server)."""
 
 
-GAMES: dict[str, Game] = {
-    "xgalaga": Game(
-        ["/usr/games/xgalaga", "-window", "-nosound", "-keyboard"],
-        "XGalaga",
-        [(), ("left",), ("right",), ("space",), ("left", "space"), ("right", "space")],
-        start=[("k", 0.5)],
-        restart=[("return", 0.5), ("k", 0.5)],
-        # The yellow "Press k for keyboard control, m for mouse" line of the title screen.
-        over=lambda f: fraction(f, (30, 566, 330, 30), (255, 255, 0), 40) > 0.03,
-        # The seven zero-padded digits of "Score: 0000000" (x 187-227, y 1-8).
-        score_region=(185, 0, 45, 11),
-        score_colour=(255, 255, 0),
-        seconds=100.0,
-    ),
-    "xjump": Game(
-        ["/usr/games/xjump"],
-        "xjump",
-        [(), ("left",), ("right",), ("up",), ("left", "up"), ("right", "up")],
-        start=[("space", 0.5)],
-        restart=[("space", 0.5), ("space", 0.3)],
-        # The blue "Game Over" box, or the brick field gone (the high-score screen).
-        over=lambda f: (
-            fraction(f, (205, 226, 140, 30), (0, 0, 255), 30) > 0.5
-            or fraction(f, (100, 200, 300, 250), (0, 0, 130), 20) < 0.05
-        ),
-        # "Floor 0000000001": ten zero-padded digits at x 250-393, y 91-106.
-        score_region=(246, 87, 152, 24),
-        score_colour=(255, 255, 255),
-        seconds=60.0,
-    ),
-    "moon-buggy": Game(
-        [*XTERM, "-e", "/usr/games/moon-buggy"],
-        "moon-buggy",
-        [(), ("space",), ("a",)],
-        start=[("return", 0.5)],
-        restart=[("return", 0.5), ("return", 0.5)],
-        # The high-score table fills the sky, empty in play.
-        over=lambda f: fraction(f, (0, 0, 804, 200), (255, 255, 255), 80) > 0.01,
-        # The number after "score: " (row 23, from x 682), left-aligned, may be negative.
-        score_region=(680, 462, 122, 20),
-        score_colour=(255, 255, 255),
-        seconds=90.0,
-    ),
-    # "Pacman game html5" from the npm package pac-man-game 1.0.6 (its lib/ folder, served
-    # over http: file:// stays at GET READY) in Debian's chromium, 900x700 (--window-size).
-    "pacman": Game(
-        [
-            "chromium",
-            f"--app=http://127.0.0.1:{PACMAN_PORT}/",
-            "--user-data-dir={home}/chromium",
-            "--no-sandbox",
-            "--test-type",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-            "--disable-gpu",
-            "--window-position=0,0",
-            "--window-size=900,700",
-            "--password-store=basic",
-            "--disable-dev-shm-usage",
-        ],
-        "Pacman game html5, game made with pure javascript",
-        [(), ("left",), ("right",), ("up",), ("down",)],
-        # Return reloads the page: GET READY for 4.5 s, then play.
-        start=[("return", 5.0)],
-        restart=[("return", 5.0)],
-        # The grey skull drawn over the left ("code") panel at game over.
-        over=lambda f: fraction(f, (110, 95, 260, 380), (204, 204, 204), 50) > 0.1,
-        # Yellow proportional digits (rows 542-563) after the white "SCORE" label; the
-        # yellow level number below starts at row 572.
-        score_region=(530, 538, 130, 32),
-        score_colour=(255, 255, 0),
-        score_tolerance=60,
-        seconds=75.0,
-        helper=[
-            *("python3", "-m", "http.server", str(PACMAN_PORT), "--bind", "127.0.0.1"),
-            *("--directory", os.environ.get("PACMAN_DIR", PACMAN_DIR)),
-        ],
-    ),
+def xgalaga_over(f: np.ndarray) -> bool:
+    """The yellow "Press k for keyboard control, m for mouse" line of the title screen."""
+    return fraction(f, (30, 566, 330, 30), (255, 255, 0), 40) > 0.03
+
+
+def xjump_over(f: np.ndarray) -> bool:
+    """The blue "Game Over" box, or the brick field gone (the high-score screen)."""
+    box = fraction(f, (205, 226, 140, 30), (0, 0, 255), 30)
+    return box > 0.5 or fraction(f, (100, 200, 300, 250), (0, 0, 130), 20) < 0.05
+
+
+def moon_buggy_over(f: np.ndarray) -> bool:
+    """The high-score table fills the sky, empty in play."""
+    return fraction(f, (0, 0, 804, 200), (255, 255, 255), 80) > 0.01
+
+
+def pacman_over(f: np.ndarray) -> bool:
+    """The grey skull drawn over the left ("code") panel at game over."""
+    return fraction(f, (110, 95, 260, 380), (204, 204, 204), 50) > 0.1
+
+
+WHITE, YELLOW = (255, 255, 255), (255, 255, 0)
+GAMES: dict[str, Truth] = {
+    # The seven zero-padded digits of "Score: 0000000" (x 187-227, y 1-8).
+    "xgalaga": Truth("xgalaga", xgalaga_over, (185, 0, 45, 11), YELLOW, seconds=100.0),
+    # "Floor 0000000001": ten zero-padded digits at x 250-393, y 91-106.
+    "xjump": Truth("xjump", xjump_over, (246, 87, 152, 24), WHITE, seconds=60.0),
+    # The number after "score: " (row 23, from x 682), left-aligned, may be negative.
+    "moon-buggy": Truth("moon-buggy", moon_buggy_over, (680, 462, 122, 20), WHITE),
+    # "Pacman game html5" (npm pac-man-game 1.0.6) in chromium: yellow proportional digits
+    # (rows 542-563) after the white "SCORE" label; the yellow level number starts at row 572.
+    "pacman": Truth("pacman-html", pacman_over, (530, 538, 130, 32), YELLOW, 60, seconds=75.0),
 }
 
 
@@ -176,119 +119,47 @@ LABELLED = {
 a new recording needs its own)."""
 
 
-def xdotool(display_env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
-        ["xdotool", *args], env=display_env, capture_output=True, text=True, check=True, timeout=10
-    ).stdout
-
-
 def record(name: str, seconds: float | None, seed: int) -> None:
-    import mss
-
     game = GAMES[name]
     seconds = seconds or game.seconds
     rng = np.random.default_rng(seed)
-    home = tempfile.mkdtemp(prefix=f"calib-{name}-")
+    path = CALIBRATION / f"{game.profile}.toml"
+    profile = load_profile(path)
+    key_names = sorted({k for a in profile.actions for k in a.keys})
     display = start_xvfb()
-    env = display.env(HOME=home, **game.env)
-    helper = None
-    if game.helper is not None:
-        helper = subprocess.Popen(game.helper, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.0)
-    command = [part.replace("{home}", home) for part in game.command]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    held: set[str] = set()
+    os.environ["DISPLAY"] = display.name  # the private server: the game and the keys go there
+    frames: list[np.ndarray] = []
+    times: list[float] = []
+    masks: list[int] = []
+    over_flags: list[bool] = []
     try:
-        found = xdotool(env, "search", "--sync", "--onlyvisible", "--name", f"^{game.title}$")
-        window = found.split()[0]
-        xdotool(env, "windowfocus", "--sync", window)
-        geometry = dict(
-            line.split("=", 1)
-            for line in xdotool(env, "getwindowgeometry", "--shell", window).split()
-        )
-        monitor = {
-            "left": int(geometry["X"]),
-            "top": int(geometry["Y"]),
-            "width": int(geometry["WIDTH"]),
-            "height": int(geometry["HEIGHT"]),
-        }
-        key_names = sorted({k for a in game.actions for k in a})
-        encoded: list[bytes] = []
-        times: list[float] = []
-        masks: list[int] = []
-        over_flags: list[bool] = []
-        # (due time, key) taps still to come: the start and restart sequences, run while
-        # grabbing goes on.
-        pending: list[tuple[float, str]] = []
-
-        def schedule(steps: list[tuple[str, float]], at: float) -> None:
-            for key, wait in steps:
-                pending.append((at, key))
-                at += wait
-
-        def set_keys(keys: tuple[str, ...]) -> None:
-            for key in sorted(held - set(keys)):
-                xdotool(env, "keyup", XDOTOOL_KEYS.get(key, key))
-                held.discard(key)
-            for key in keys:
-                if key not in held:
-                    xdotool(env, "keydown", XDOTOOL_KEYS.get(key, key))
-                    held.add(key)
-
-        with mss.MSS(display=display.name) as sct:
+        session = open_session(profile, source_path=path, display=display.name, launch=True)
+        try:
+            session.reset()
+            screen = session.screen
             start = time.monotonic()
-            schedule(game.start, start + 1.0)
             over_since: float | None = None
-            restarting_until = 0.0
-            tick = 0
+            action = profile.noop_action
             while time.monotonic() - start < seconds:
-                due = start + tick / FPS
-                time.sleep(max(0.0, due - time.monotonic()))
-                tick += 1
-                shot = sct.grab(monitor)
-                now = time.monotonic()
-                bgra = np.frombuffer(shot.raw, np.uint8).reshape(shot.height, shot.width, 4)
-                frame = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGB)
-                ok, png = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-                assert ok
-                encoded.append(png.tobytes())
-                times.append(now)
-                masks.append(sum(1 << key_names.index(k) for k in held))
-                over = game.over(frame)
+                time.sleep(max(0.0, start + len(frames) / FPS - time.monotonic()))
+                frame = screen.source.grab()
+                frames.append(frame.pixels.copy())
+                times.append(frame.time)
+                masks.append(sum(1 << key_names.index(k) for k in profile.actions[action].keys))
+                over = game.over(frame.pixels)
                 over_flags.append(over)
-                for at, key in [p for p in pending if p[0] <= now]:
-                    pending.remove((at, key))
-                    set_keys(())
-                    xdotool(env, "key", XDOTOOL_KEYS.get(key, key))
-                if over and now >= restarting_until:
-                    over_since = over_since or now
-                    if now - over_since >= OVER_HOLD_S:
-                        schedule(game.restart, now)
-                        restarting_until = now + sum(w for _, w in game.restart) + 1.0
-                        over_since = None
-                elif not over:
-                    over_since = None
-                if not pending:
-                    set_keys(game.actions[int(rng.integers(len(game.actions)))])
-            set_keys(())
+                over_since = (over_since or frame.time) if over else None
+                if over_since is not None and frame.time - over_since >= OVER_HOLD_S:
+                    screen.sink.restart()
+                    screen.reader.reset()
+                    over_since, action = None, profile.noop_action
+                else:
+                    action = int(rng.integers(len(profile.actions)))
+                    screen.sink.apply(action)
+        finally:
+            session.close()
     finally:
-        for key in list(held):
-            subprocess.run(["xdotool", "keyup", XDOTOOL_KEYS.get(key, key)], env=env, check=False)
-        for child in (process, helper):
-            if child is None:
-                continue
-            child.terminate()
-            try:
-                child.wait(5)
-            except subprocess.TimeoutExpired:
-                child.kill()
         display.close()
-    frames = [
-        cv2.cvtColor(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        for b in encoded
-    ]
     packed = pack_frames(frames)
     n = len(frames)
     save_recording(
