@@ -44,6 +44,11 @@ def start_xvfb(screen: str = SCREEN, folder: Path | None = None) -> VirtualDispl
 
     ``-displayfd`` makes Xvfb choose the number itself and write it to a pipe once it is ready,
     so there is no race for the number and no sleep.
+
+    ``-noreset``: by default an X server resets when its last client disconnects, and the reset
+    closes every connection still in its setup handshake. A client that connects just as the
+    last one leaves (the next test's fixture right after the previous test's teardown) is then
+    dropped: "Cannot connect to display: connection lost or could not be established".
     """
     if shutil.which("Xvfb") is None:
         raise UserError("Xvfb is not installed: run scripts/install-system-deps.sh (as root)")
@@ -51,9 +56,10 @@ def start_xvfb(screen: str = SCREEN, folder: Path | None = None) -> VirtualDispl
     xauthority = folder / "Xauthority"
     xauthority.touch()
     read_fd, write_fd = os.pipe()
+    options = ["-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp", "-noreset"]
     with open(folder / "xvfb.log", "wb") as log:
         process = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp"],
+            ["Xvfb", *options],
             pass_fds=(write_fd,),
             stdout=subprocess.DEVNULL,
             stderr=log,
