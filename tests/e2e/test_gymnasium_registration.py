@@ -16,7 +16,8 @@ pytestmark = pytest.mark.e2e
 CATCH = Path(__file__).parents[2] / "calibration" / "arcade-catch.toml"
 
 
-@pytest.mark.xdist_group("learning")  # learning tests run one at a time (scripts/test.sh)
+# Not in the "learning" group: it counts steps and updates, asserts no learning and no wall-clock
+# figure, so it may share the machine with the learning tests.
 def test_stable_baselines3_dqn_trains_on_catch_through_gym_make(arcade_window, keyboard, tmp_path):
     from stable_baselines3 import DQN
 

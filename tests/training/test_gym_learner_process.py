@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from screen_agent.training.checkpoint import load_checkpoint
 
 QUICK = (
@@ -15,7 +13,8 @@ QUICK = (
 )
 
 
-@pytest.mark.xdist_group("learning")  # learning tests run one at a time (scripts/test.sh)
+# Not in the "learning" group: it counts steps and updates, asserts no learning and no wall-clock
+# figure, so it may share the machine with the learning tests.
 def test_cartpole_with_the_learner_in_a_process_trains_and_resumes(tmp_path: Path, cli) -> None:
     run_dir = tmp_path / "run"
     first = cli("gym", "train", "CartPole-v1", "--steps", "2500", "--run-dir", str(run_dir), *QUICK)
