@@ -11,7 +11,7 @@ STEP_BUDGET = 30_000
 
 @pytest.mark.xdist_group("learning")  # learning tests run one at a time (scripts/test.sh)
 @pytest.mark.slow
-def test_cartpole_greedy_return_reaches_475_within_30000_steps(tmp_path, cli, screen_agent_command):
+def test_cartpole_greedy_return_reaches_475_within_30000_steps(tmp_path, screen_agent_command):
     # The three seeds train side by side, one torch thread each, as three real CLI processes.
     runs = {
         seed: subprocess.Popen(
@@ -32,15 +32,31 @@ def test_cartpole_greedy_return_reaches_475_within_30000_steps(tmp_path, cli, sc
         assert process.returncode == 0, output
         assert f"trained {STEP_BUDGET} steps" in output
 
-    scores = {}
-    for seed in SEEDS:
-        checkpoint = tmp_path / f"seed{seed}" / "best.pt"
-        result = cli(
-            *("gym", "eval", "CartPole-v1", "--checkpoint", str(checkpoint)),
-            *("--episodes", "20", "--seed", str(100 + seed), "--json"),
+    # The greedy evaluations side by side too (each is mostly a process starting up).
+    evaluations = {
+        seed: subprocess.Popen(
+            [
+                *screen_agent_command,
+                *(
+                    "gym",
+                    "eval",
+                    "CartPole-v1",
+                    "--checkpoint",
+                    str(tmp_path / f"seed{seed}" / "best.pt"),
+                ),
+                *("--episodes", "20", "--seed", str(100 + seed), "--json"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        assert result.returncode == 0, result.stderr
-        scores[seed] = json.loads(result.stdout)
+        for seed in SEEDS
+    }
+    scores = {}
+    for seed, process in evaluations.items():
+        output, errors = process.communicate(timeout=600)
+        assert process.returncode == 0, errors
+        scores[seed] = json.loads(output)
         assert scores[seed]["episodes"] == 20
     print("greedy 20-episode mean returns:", {s: r["mean_return"] for s, r in scores.items()})
     assert all(r["mean_return"] >= 475 for r in scores.values()), scores
