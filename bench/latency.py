@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
 import subprocess
@@ -146,6 +147,9 @@ def main() -> int:
         action="store_true",
         help="train with the env's occlusion check replaced by a no-op (an A/B of its cost)",
     )
+    parser.add_argument(
+        "--json", action="store_true", help="also print the rows as one JSON line, last"
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="screen-agent-latency-"))
@@ -203,6 +207,12 @@ def main() -> int:
             print(f"| {name} | {median:.1f} | | {goal} |")
         else:
             print(f"| {name} | {median:.2f} ms | {p99:.2f} ms | {goal} |")
+    if args.json:
+        print(
+            json.dumps(
+                {name: {"median": m, "p99": p, "goal": g} for name, (m, p, g) in rows.items()}
+            )
+        )
     return 0
 
 
