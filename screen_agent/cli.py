@@ -131,6 +131,7 @@ def _cmd_gym_train(args: argparse.Namespace) -> int:
         baseline_episodes=args.baseline_episodes,
         demos=[Path(d) for d in args.demos],
         learner_process=args.learner_process,
+        eval_frames=not args.no_eval_frames,
     )
     print(f"trained {result.steps} steps, {result.episodes} episodes in {result.seconds:.0f} s")
     if args.final_eval_episodes > 0:
@@ -383,6 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="greedy episodes to score the result (0: skip)",
     )
     train_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    train_parser.add_argument(
+        "--no-eval-frames",
+        action="store_true",
+        help="evaluations do not render the screen: faster, and the report has no animation",
+    )
     train_parser.add_argument(
         "--fresh-replay",
         action="store_true",

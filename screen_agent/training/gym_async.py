@@ -47,13 +47,14 @@ def train_with_learner_process(
     fresh_replay: bool,
     baseline_episodes: int,
     demos: Sequence[Path],
+    eval_frames: bool = True,
 ) -> TrainResult:
     """:func:`~screen_agent.training.gym_loop.train` with ``learner_process``: the learner in a
     process of its own (one torch thread; the actor one more)."""
     torch.set_num_threads(1)
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
-    run = GymRun(env_id, config, run_dir, seed, rng)
+    run = GymRun(env_id, config, run_dir, seed, rng, eval_frames)
     run_dir = run.run_dir
     env = run.env
     state = load_checkpoint(run_dir / CHECKPOINT) if resume else None

@@ -57,6 +57,7 @@ def train(
     baseline_episodes: int = 5,
     demos: Sequence[Path] = (),
     learner_process: bool = False,
+    eval_frames: bool = True,
 ) -> TrainResult:
     """Train a DQN on ``env_id`` for ``config.total_steps`` environment steps.
 
@@ -69,21 +70,22 @@ def train(
     With ``demos`` (files of :mod:`.demos` recorded on ``env_id``), the agent first learns
     from them alone, then mixes them into its batches (:mod:`.demo_learning`). With
     ``learner_process``, the agent learns in a process of its own while this one steps the
-    environment, as the screen mode does (:mod:`.gym_async`).
+    environment, as the screen mode does (:mod:`.gym_async`). Without ``eval_frames`` the
+    evaluations do not render the screen (the report then has no animation).
     """
     if learner_process:
         from screen_agent.training.gym_async import train_with_learner_process
 
         return train_with_learner_process(
             env_id, config, run_dir, seed, device, resume, progress, tensorboard, fresh_replay,
-            baseline_episodes, demos,
+            baseline_episodes, demos, eval_frames,
         )  # fmt: skip
     keep_freed_memory()
     configure_torch(config.torch_threads)
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
 
-    run = GymRun(env_id, config, run_dir, seed, rng)
+    run = GymRun(env_id, config, run_dir, seed, rng, eval_frames)
     run_dir = run.run_dir
     env = run.env
     obs_space = env.observation_space

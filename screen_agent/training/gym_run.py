@@ -68,8 +68,16 @@ class GymRun:
     """
 
     def __init__(
-        self, env_id: str, config: DQNConfig, run_dir: Path, seed: int, rng: np.random.Generator
+        self,
+        env_id: str,
+        config: DQNConfig,
+        run_dir: Path,
+        seed: int,
+        rng: np.random.Generator,
+        eval_frames: bool = True,
     ) -> None:
+        """``eval_frames``: render the screen in evaluations for the report's animation (on
+        CartPole that is most of an evaluation's time)."""
         self.started = time.perf_counter()
         self.env_id = env_id
         self.config = config
@@ -77,7 +85,9 @@ class GymRun:
         self.seed = seed
         self.rng = rng
         self.env = make_env(env_id, training=True)
-        self.eval_env = _rendering_eval_env(env_id)
+        self.eval_env = (
+            _rendering_eval_env(env_id) if eval_frames else make_env(env_id, training=False)
+        )
         space = self.env.observation_space
         self.stacked = is_image_space(space.shape, space.dtype)
         """Image stacks: the store keeps only each observation's newest frame."""
