@@ -496,8 +496,11 @@ def measure_screen_ours(args: argparse.Namespace) -> dict[str, Any]:
         + (["--seconds", "30"] if args.quick else []),
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if proc.returncode != 0:  # the parent shows this process's stderr: latency.py's, then
+        print(proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"bench/latency.py failed (exit {proc.returncode})")
     rows = json.loads(proc.stdout.strip().splitlines()[-1])
     return {"updates_per_second": rows[UPDATES_ROW]["median"]}
 

@@ -106,22 +106,24 @@ def config_from_json(values: dict[str, Any]) -> DQNConfig:
     return DQNConfig(**values)
 
 
-def _load_presets() -> dict[str, DQNConfig]:
-    """Every preset of ``presets.toml``, each built on the defaults or on its ``base``."""
-    table = tomllib.loads(resources.files(__package__).joinpath("presets.toml").read_text("utf-8"))
+def load_presets(text: str) -> dict[str, DQNConfig]:
+    """Every preset of a presets file (``presets.toml``'s text), each built on the defaults or
+    on its ``base``, a preset earlier in the file. A wrong name is a ValueError naming it."""
     known = {f.name for f in dataclasses.fields(DQNConfig)}
     built: dict[str, DQNConfig] = {}
-    for name, values in table.items():
+    for name, values in tomllib.loads(text).items():
         changes = dict(values)
         base = changes.pop("base", None)
         unknown = set(changes) - known
         if unknown:
             raise ValueError(f"presets.toml [{name}]: no such setting {sorted(unknown)}")
+        if base is not None and base not in built:
+            raise ValueError(f"presets.toml [{name}]: base {base!r} is not a preset above it")
         built[name] = (built[base] if base else DQNConfig()).replace(**changes)
     return built
 
 
-_PRESETS = _load_presets()
+_PRESETS = load_presets(resources.files(__package__).joinpath("presets.toml").read_text("utf-8"))
 
 
 def preset(name: str) -> DQNConfig:

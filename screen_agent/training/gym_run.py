@@ -85,9 +85,7 @@ class GymRun:
         self.seed = seed
         self.rng = rng
         self.env = make_env(env_id, training=True)
-        self.eval_env = (
-            _rendering_eval_env(env_id) if eval_frames else make_env(env_id, training=False)
-        )
+        self.eval_env = _eval_env(env_id, eval_frames)
         space = self.env.observation_space
         self.stacked = is_image_space(space.shape, space.dtype)
         """Image stacks: the store keeps only each observation's newest frame."""
@@ -248,12 +246,15 @@ class GymRun:
         )
 
 
-def _rendering_eval_env(env_id: str) -> gym.Env:
-    """The evaluation env, rendering frames for the report's animation when it can."""
-    try:
-        return make_env(env_id, training=False, render_mode="rgb_array")
-    except gym.error.DependencyNotInstalled:
-        return make_env(env_id, training=False)  # e.g. no pygame: no screen frames
+def _eval_env(env_id: str, render: bool) -> gym.Env:
+    """The evaluation env; with ``render``, rendering frames for the report's animation when it
+    can."""
+    if render:
+        try:
+            return make_env(env_id, training=False, render_mode="rgb_array")
+        except gym.error.DependencyNotInstalled:
+            pass  # e.g. no pygame: no screen frames
+    return make_env(env_id, training=False)
 
 
 def _frames_per_second(env: gym.Env) -> float:

@@ -41,3 +41,16 @@ def test_presets_keep_the_classic_atari_one_and_add_the_data_efficient_ones():
     assert drq.dueling and drq.double_dqn and drq.eps_end == 0.01
     screen = screen_efficient_config()
     assert screen.augment_shift == 4 and screen.n_step == 10 and screen.eval_interval == 0
+
+
+def test_a_presets_file_names_a_wrong_setting_or_base() -> None:
+    import pytest
+
+    from screen_agent.agent.config import load_presets
+
+    built = load_presets('[a]\nlr = 0.5\n[b]\nbase = "a"\nn_step = 7\n')
+    assert (built["b"].lr, built["b"].n_step, built["a"].n_step) == (0.5, 7, 1)
+    with pytest.raises(ValueError, match=r"\[a\]: no such setting \['learning_rate'\]"):
+        load_presets("[a]\nlearning_rate = 0.5\n")
+    with pytest.raises(ValueError, match=r"\[b\]: base 'c' is not a preset above it"):
+        load_presets('[b]\nbase = "c"\n')

@@ -10,8 +10,10 @@ def test_evaluations_record_the_screen_unless_told_not_to(tmp_path: Path, cli) -
     common = ("gym", "train", "CartPole-v1", "--steps", "600", "--learning-starts", "200")
     common += ("--eval-interval", "300", "--final-eval-episodes", "0", "--quiet")
     common += ("--baseline-episodes", "0")
-    for flags, recorded in (((), True), (("--no-eval-frames",), False)):
-        run_dir = tmp_path / ("plain" if recorded else "no-frames")
+    cases = [((), True), (("--no-eval-frames",), False)]
+    cases.append((("--no-eval-frames", "--learner-process"), False))
+    for i, (flags, recorded) in enumerate(cases):
+        run_dir = tmp_path / f"run{i}"
         result = cli(*common, "--run-dir", str(run_dir), *flags)
         assert result.returncode == 0, result.stderr
         assert (run_dir / "eval.csv").read_text().count("\n") == 3  # header + 2 evaluations
