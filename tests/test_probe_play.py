@@ -9,7 +9,7 @@ import numpy as np
 
 from screen_agent.capture.frame import Frame
 from screen_agent.geometry import Region
-from screen_agent.input.sink import RecordingSink
+from screen_agent.input.sink import KeySink, RecordingSink
 from screen_agent.probe import ProbeSettings, probe
 from screen_agent.probe.play import PLAY_SIGNIFICANCE, judge_play, record_play
 from screen_agent.profile import Action, GameProfile
@@ -90,3 +90,56 @@ def test_the_probe_gives_a_failed_key_the_third_look() -> None:
         rng=np.random.default_rng(8),
     )
     assert all(r.basis != "play" for r in no_play)
+
+
+class ScrollingGame:
+    """A 160x160 window of soft stripes that scroll right at a constant speed in wall-clock
+    time (a game that moves on its own, like moon-buggy's ground): a grab taken late shows
+    more motion. ``right`` moves a small player; ``x`` does nothing."""
+
+    SPEED_PX_S = 240.0
+
+    def __init__(self, sink: KeySink) -> None:
+        self.sink = sink
+        self.start = time.monotonic()
+        self.x = 60
+        columns = np.arange(4000)
+        self.stripes = (127 + 100 * np.sin(columns / 9.0) * np.cos(columns / 31.0)).astype(np.uint8)
+
+    def grab(self) -> Frame:
+        now = time.monotonic()
+        self.x = min(self.x + 2, 140) if "right" in self.sink.held else max(self.x - 1, 10)
+        shift = int(self.SPEED_PX_S * (now - self.start)) % 3000
+        row = self.stripes[shift : shift + 160]
+        pixels = np.repeat(np.repeat(row[None, :, None], 160, axis=0), 3, axis=2)
+        pixels[150:156, self.x : self.x + 6] = 255
+        return Frame(np.ascontiguousarray(pixels), now)
+
+    def close(self) -> None: ...
+
+
+class SlowKeyDowns:
+    """Key events that take a while, as on a loaded machine where each key-down waits for a
+    busy X server: between 0 and 1.5 decision periods, at random."""
+
+    def __init__(self, period_s: float, rng: np.random.Generator) -> None:
+        self.period_s = period_s
+        self.rng = rng
+
+    def key_down(self, key: str) -> None:
+        time.sleep(float(self.rng.uniform(0, 1.5 * self.period_s)))
+
+    def key_up(self, key: str) -> None: ...
+
+
+def test_random_play_does_not_credit_a_dead_key_for_the_time_its_key_down_takes() -> None:
+    """Only actions with keys pay for a key-down. If that cost delayed the next grab, a game
+    that moves on its own would show more motion after every key than after the no-op, and a
+    dead key would be credited (moon-buggy's, once, in a CI run on a loaded machine)."""
+    game = profile()
+    sink = KeySink(game, SlowKeyDowns(1 / game.decisions_per_second, np.random.default_rng(3)))
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        seen = record_play(game, ScrollingGame(sink), sink, rng)
+        dead = judge_play(seen, 2, 0, rng)
+        assert dead.chance > PLAY_SIGNIFICANCE, (seed, dead)

@@ -22,6 +22,7 @@ an exact chance, whatever the game does on its own and however many numbers are 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ LAGS = (1, 2)
 """Decisions after the press at which the frame is compared with the one at the press."""
 SHUFFLES = 2000
 """Relabellings of the permutation test."""
+TIMING_TOLERANCE = 0.2
+"""Share of the decision period by which a grab may miss its time before the decisions around
+it are left out of the comparison (see :func:`decision_features`)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,10 @@ class PlayRecord:
     """The action held from each decision to the next."""
     games: list[int]
     """Which game each decision fell in (a restart starts the next)."""
+    times: list[float]
+    """When each decision's frame was grabbed (``time.monotonic()`` seconds)."""
+    period_s: float
+    """The decision period the grabs were meant to keep, seconds."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +103,9 @@ def record_play(
     frames: list[np.ndarray] = []
     held: list[int] = []
     games: list[int] = []
+    times: list[float] = []
     game = 0
-    due = time.monotonic()
+    start, slot = time.monotonic(), 0
     while len(held) < total:
         frame = source.grab()
         if reader is not None and reader.read(frame.pixels, frame.time).game_over:
@@ -108,25 +117,28 @@ def record_play(
                 restart("the game ended during random play")
             reader.reset()
             game += 1
-            due = time.monotonic()
+            start, slot = time.monotonic(), 0
             continue
         grey = cv2.cvtColor(
             np.ascontiguousarray(crop(frame.pixels, profile.game)), cv2.COLOR_RGB2GRAY
         )
         height, width = grey.shape
         frames.append(cv2.resize(grey, (width // 2, height // 2), interpolation=cv2.INTER_AREA))
+        times.append(frame.time)
         action = int(rng.integers(len(profile.actions)))
         sink.hold(profile.actions[action].keys)
         held.append(action)
         games.append(game)
-        due += period
-        wait = due - time.monotonic()
+        # Grabs keep to a fixed grid of times: only actions with keys pay for a key-down, so
+        # if a grab waited for the keys, a game that moves on its own would show more motion
+        # after every key than after the no-op. Behind (a slow grab or key): the next free
+        # slot, and the decisions around the late grab are left out (decision_features).
+        slot = max(slot + 1, math.ceil((time.monotonic() - start) / period))
+        wait = start + slot * period - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        else:
-            due = time.monotonic()  # behind (a slow grab): the rate restarts from now
     sink.release_all()
-    return PlayRecord(frames, held, games)
+    return PlayRecord(frames, held, games, times, period)
 
 
 def play_features(before: np.ndarray, at: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -184,12 +196,25 @@ def _flow(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> n
 
 
 def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
-    """Per decision index with all its frames in one game: its features at every lag."""
+    """Per decision index with all its frames in one game and the ones after it on time: its
+    features at every lag.
+
+    On time: each grab up to ``max(LAGS)`` decisions after it came one period after the one
+    before it, within :data:`TIMING_TOLERANCE`. A late grab shows more of what the game does on
+    its own, and what the decision's own keys cost can make the next grab late (the grid of
+    :func:`record_play` then moves it to the next slot): left in, that would pass for an effect
+    of the keys. Grabs before the decision are not checked: their timing is not the
+    decision's doing.
+    """
     out: dict[int, np.ndarray] = {}
     longest = max(LAGS)
+    steps = np.diff(np.asarray(seen.times))
+    on_time = np.abs(steps - seen.period_s) <= TIMING_TOLERANCE * seen.period_s
     for t in range(longest, len(seen.actions) - longest):
         game = seen.games[t]
         if game < 0 or any(seen.games[t + s] != game for s in range(-longest, longest + 1)):
+            continue
+        if not on_time[t : t + longest].all():
             continue
         out[t] = np.concatenate(
             [
