@@ -143,3 +143,23 @@ def test_random_play_does_not_credit_a_dead_key_for_the_time_its_key_down_takes(
         seen = record_play(game, ScrollingGame(sink), sink, rng)
         dead = judge_play(seen, 2, 0, rng)
         assert dead.chance > PLAY_SIGNIFICANCE, (seed, dead)
+
+
+class SlowScrollingGame(ScrollingGame):
+    """The scrolling game on a machine whose grabs take longer than a decision period."""
+
+    def grab(self) -> Frame:
+        time.sleep(1.3 / profile().decisions_per_second)
+        return super().grab()
+
+
+def test_random_play_still_judges_when_every_grab_is_slower_than_the_decision_period() -> None:
+    """The loop then keeps a slower pace; a grab is late only against that pace."""
+    game = profile()
+    sink = RecordingSink(game)
+    rng = np.random.default_rng(4)
+    seen = record_play(game, SlowScrollingGame(sink), sink, rng)
+    right = judge_play(seen, 1, 0, rng)
+    dead = judge_play(seen, 2, 0, rng)
+    assert right.chance <= PLAY_SIGNIFICANCE, right
+    assert dead.chance > PLAY_SIGNIFICANCE, dead

@@ -199,8 +199,9 @@ def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
     """Per decision index with all its frames in one game and the ones after it on time: its
     features at every lag.
 
-    On time: each grab up to ``max(LAGS)`` decisions after it came one period after the one
-    before it, within :data:`TIMING_TOLERANCE`. A late grab shows more of what the game does on
+    On time: each grab up to ``max(LAGS)`` decisions after it came one pace after the one
+    before it, within :data:`TIMING_TOLERANCE` (the pace: the median time between grabs, the
+    profile's decision period unless the machine cannot keep it). A late grab shows more of what the game does on
     its own, and what the decision's own keys cost can make the next grab late (the grid of
     :func:`record_play` then moves it to the next slot): left in, that would pass for an effect
     of the keys. Grabs before the decision are not checked: their timing is not the
@@ -209,7 +210,12 @@ def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
     out: dict[int, np.ndarray] = {}
     longest = max(LAGS)
     steps = np.diff(np.asarray(seen.times))
-    on_time = np.abs(steps - seen.period_s) <= TIMING_TOLERANCE * seen.period_s
+    same_game = np.diff(np.asarray(seen.games)) == 0
+    # The pace the loop kept: the profile's period, or a multiple of it where every grab
+    # takes longer (a slow machine, a large region).
+    pace = float(np.median(steps[same_game])) if same_game.any() else seen.period_s
+    pace = max(seen.period_s, pace)
+    on_time = np.abs(steps - pace) <= TIMING_TOLERANCE * pace
     for t in range(longest, len(seen.actions) - longest):
         game = seen.games[t]
         if game < 0 or any(seen.games[t + s] != game for s in range(-longest, longest + 1)):
