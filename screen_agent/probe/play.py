@@ -51,8 +51,9 @@ LAGS = (1, 2)
 SHUFFLES = 2000
 """Relabellings of the permutation test."""
 TIMING_TOLERANCE = 0.2
-"""Share of the decision period by which a grab may miss its time before the decisions around
-it are left out of the comparison (see :func:`decision_features`)."""
+"""Share of the pace (the time between grabs the loop kept) by which a grab may miss its time
+before the decisions just before it are left out of the comparison (see
+:func:`decision_features`)."""
 
 
 @dataclass(frozen=True)
@@ -201,11 +202,11 @@ def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
 
     On time: each grab up to ``max(LAGS)`` decisions after it came one pace after the one
     before it, within :data:`TIMING_TOLERANCE` (the pace: the median time between grabs, the
-    profile's decision period unless the machine cannot keep it). A late grab shows more of what the game does on
-    its own, and what the decision's own keys cost can make the next grab late (the grid of
-    :func:`record_play` then moves it to the next slot): left in, that would pass for an effect
-    of the keys. Grabs before the decision are not checked: their timing is not the
-    decision's doing.
+    profile's decision period unless the machine cannot keep it). A late grab shows more of
+    what the game does on its own, and what the decision's own keys cost can make the next
+    grab late (the grid of :func:`record_play` then moves it to the next slot): left in, that
+    would pass for an effect of the keys. Grabs before the decision are not checked: their
+    timing is not the decision's doing.
     """
     out: dict[int, np.ndarray] = {}
     longest = max(LAGS)
