@@ -17,7 +17,7 @@ def probe(profile: Path, command: list[str], display, *options: str) -> dict[str
         env=display.env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,  # a loaded machine: trials, a second look, two phases of random play
         check=False,
     )
     print(result.stdout)
@@ -38,7 +38,8 @@ def test_probe_finds_the_paddle_actions_of_pong(arcade_window, xvfb_display, scr
     # Pong's paddle moves with RIGHT (up) and LEFT (down), alone or with FIRE; FIRE alone does
     # nothing in ALE's Pong, however the ball and the opponent happen to move meanwhile.
     assert moving == {"RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE"}, reports
-    for name in moving:
+    # The delay is timed by the trials; random play (the third look) times none.
+    for name in moving - {name for name, r in reports.items() if r["basis"] == "play"}:
         assert 0 < reports[name]["delay_ms"] < 200, reports[name]
 
 
