@@ -86,8 +86,7 @@ class PlayVerdict:
     """The outcome of the test for one action."""
 
     chance: float
-    """Share of relabellings at least as far from the no-op as the true labels, in the phase
-    where each is farthest (never 0)."""
+    """Share of relabellings at least as far from the no-op as the true labels (never 0)."""
     decisions: int
     """Decisions that held the action."""
     beyond: int
