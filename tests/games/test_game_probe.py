@@ -49,16 +49,14 @@ TURNS_ONLY = {"pacman-html"}
 crossing and moves on its own without keys): the probe finds one of the four arrows in most
 runs, none in some (a busy machine: left in 8 of 11 trials, chance 1%, short of the level)."""
 
-RANDOM_PLAY = {"moon-buggy", "xjump"}
+RANDOM_PLAY = {"moon-buggy"}
 """Games whose probe here takes the third look (random play for the actions still failing).
 The others skip it to keep the suite's time (it adds 60-80 s of play per game when an action
 is still failing, which on these games is nearly always); what it found on them is noted
-above. On xjump the look's phase that holds each action for 4 decisions is what finds a
-slide (one-decision presses found none of its keys in 64 s of play; both phases, offline on
-the same recording: all but left, at chance 0.0-0.2%)."""
+above."""
 
-SLOW = {"xgalaga", "pacman-html", "xjump"}
-"""Their probes take 1.5-4 minutes."""
+SLOW = {"xgalaga", "pacman-html"}
+"""Their probes take 1.5-2.5 minutes."""
 
 
 @pytest.mark.parametrize(
