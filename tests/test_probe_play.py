@@ -3,7 +3,6 @@ to what the game does on its own is found; a key with no effect is not."""
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import numpy as np
@@ -12,7 +11,7 @@ from screen_agent.capture.frame import Frame
 from screen_agent.geometry import Region
 from screen_agent.input.sink import KeySink, RecordingSink
 from screen_agent.probe import ProbeSettings, probe
-from screen_agent.probe.play import HOLDS, PLAY_SIGNIFICANCE, judge_play, record_play
+from screen_agent.probe.play import PLAY_SIGNIFICANCE, judge_play, record_play
 from screen_agent.profile import Action, GameProfile
 
 
@@ -58,8 +57,8 @@ def test_random_play_finds_a_small_effect_and_not_a_dead_key() -> None:
     seen = record_play(game, NudgeGame(sink, np.random.default_rng(6)), sink, rng)
     assert len(seen.actions) == 80 * 3 and set(seen.actions) == {0, 1, 2}
     assert not sink.held, "random play leaves no key held"
-    right = judge_play([seen], 1, 0, rng)
-    dead = judge_play([seen], 2, 0, rng)
+    right = judge_play(seen, 1, 0, rng)
+    dead = judge_play(seen, 2, 0, rng)
     assert right.chance <= PLAY_SIGNIFICANCE, right
     assert dead.chance > PLAY_SIGNIFICANCE, dead
 
@@ -140,13 +139,13 @@ def test_random_play_does_not_credit_a_dead_key_for_the_time_its_key_down_takes(
     CI run on a loaded machine). The key that works must still be found."""
     game = profile()
     sink = KeySink(game, SlowKeyDowns(1 / game.decisions_per_second, np.random.default_rng(3)))
-    for seed, hold in itertools.product(range(3), HOLDS):
+    for seed in range(3):
         rng = np.random.default_rng(seed)
-        seen = record_play(game, ScrollingGame(sink), sink, rng, hold_decisions=hold)
-        dead = judge_play([seen], 2, 0, rng)
-        assert dead.chance > PLAY_SIGNIFICANCE, (seed, hold, dead)
-        right = judge_play([seen], 1, 0, rng)
-        assert right.chance <= PLAY_SIGNIFICANCE, (seed, hold, right)
+        seen = record_play(game, ScrollingGame(sink), sink, rng)
+        dead = judge_play(seen, 2, 0, rng)
+        assert dead.chance > PLAY_SIGNIFICANCE, (seed, dead)
+        right = judge_play(seen, 1, 0, rng)
+        assert right.chance <= PLAY_SIGNIFICANCE, (seed, right)
 
 
 class SlowScrollingGame(ScrollingGame):
@@ -163,52 +162,7 @@ def test_random_play_still_judges_when_every_grab_is_slower_than_the_decision_pe
     sink = RecordingSink(game)
     rng = np.random.default_rng(4)
     seen = record_play(game, SlowScrollingGame(sink), sink, rng)
-    right = judge_play([seen], 1, 0, rng)
-    dead = judge_play([seen], 2, 0, rng)
+    right = judge_play(seen, 1, 0, rng)
+    dead = judge_play(seen, 2, 0, rng)
     assert right.chance <= PLAY_SIGNIFICANCE, right
     assert dead.chance > PLAY_SIGNIFICANCE, dead
-
-
-class MomentumGame(NudgeGame):
-    """The nudge game, but the player only moves once ``right`` has been held for a while (a
-    ship that gathers speed): 3 pixels a grab after 3 decision periods of holding, none
-    before."""
-
-    def __init__(self, sink: RecordingSink, rng: np.random.Generator, period_s: float) -> None:
-        super().__init__(sink, rng)
-        self.build_up_s = 2.7 * period_s
-        self.held_since: float | None = None
-
-    def grab(self) -> Frame:
-        time.sleep(0.002)
-        now = time.monotonic()
-        if "right" not in self.sink.held:
-            self.held_since = None
-        elif self.held_since is None:
-            self.held_since = now
-        if self.held_since is not None and now - self.held_since >= self.build_up_s:
-            self.x = min(self.x + 3, 140)
-        elif self.held_since is None:
-            self.x = max(self.x - 1, 10)
-        return Frame(self.draw(), now)
-
-
-def test_the_third_look_finds_a_key_whose_effect_builds_up_while_it_is_held() -> None:
-    """Short trials and one-decision presses never hold ``right`` long enough to move the
-    player; the phase that holds each drawn action for a few decisions does."""
-    game = profile()
-    sink = RecordingSink(game)
-    period = 1 / game.decisions_per_second
-    settings = ProbeSettings(trials=4, hold_s=period, settle_s=0.02, settle_jitter_s=0.02)
-    reports = {
-        r.name: r
-        for r in probe(
-            game,
-            MomentumGame(sink, np.random.default_rng(9), period),
-            sink,
-            settings,
-            rng=np.random.default_rng(10),
-        )
-    }
-    assert reports["right"].works and reports["right"].basis == "play", reports["right"]
-    assert not reports["dead"].works, reports["dead"]

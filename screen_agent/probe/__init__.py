@@ -40,8 +40,7 @@ chance, while a key whose effect was only blurred gets twice the evidence.
 An action that still fails gets a third look (:mod:`.play`): random play of all the actions at
 the decision rate, as the agent will play, comparing what follows its decisions with what
 follows the no-op's (a turn that waits for the next crossing, a small shot fired wherever the
-player is), once with a new action at every decision and once with each held for a few (a
-player that gathers speed while its key is held). A key with no effect passes the trials with a chance of at most 3% (1.5% per
+player is). A key with no effect passes the trials with a chance of at most 3% (1.5% per
 look) and random play with at most 0.5%.
 """
 
@@ -63,7 +62,6 @@ from screen_agent.input.sink import KeySink
 from screen_agent.probe.change import change_features, judge_change, new_motion_times
 from screen_agent.probe.play import (
     DECISIONS_PER_ACTION,
-    HOLDS,
     PLAY_SIGNIFICANCE,
     decision_features,
     judge_play,
@@ -130,7 +128,7 @@ class ProbeSettings:
     game that has ended: the profile's restart sequence runs and the round is done again."""
     play: bool = True
     """Give actions that still fail after the trials a third look: random play of all the
-    actions (:mod:`.play`, about 11 s per action of the profile at 15 decisions a second)."""
+    actions (:mod:`.play`, about 5 s per action of the profile at 15 decisions a second)."""
     max_discarded: int = 40
     """Game overs the probe sits through before it gives up (a game that ends faster than a
     few trials last cannot be probed)."""
@@ -624,8 +622,7 @@ def _play_look(
 ) -> dict[int, ActionReport]:
     """The third look (:mod:`.play`) for ``actions``: reports of those it finds working."""
     names = ", ".join(profile.actions[i].name for i in actions)
-    decisions = DECISIONS_PER_ACTION * len(HOLDS) * len(profile.actions)
-    seconds = decisions / profile.decisions_per_second
+    seconds = DECISIONS_PER_ACTION * len(profile.actions) / profile.decisions_per_second
     if on_trial is not None:
         on_trial(f"{names}: random play for about {seconds:.0f} s (still not clear)")
 
@@ -636,14 +633,11 @@ def _play_look(
         time.sleep(settings.settle_s)
 
     ended = reader if reader is not None and any(r.common.game_over for r in reader.rules) else None
-    phases = [
-        record_play(profile, source, sink, rng, ended, restart, hold_decisions=hold)
-        for hold in HOLDS
-    ]
-    features = [decision_features(seen) for seen in phases]
+    seen = record_play(profile, source, sink, rng, ended, restart)
+    features = decision_features(seen)
     found: dict[int, ActionReport] = {}
     for index in actions:
-        verdict = judge_play(phases, index, profile.noop_action, rng, features)
+        verdict = judge_play(seen, index, profile.noop_action, rng, features)
         report = ActionReport(
             name=profile.actions[index].name,
             keys=profile.actions[index].keys,

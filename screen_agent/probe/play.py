@@ -7,9 +7,7 @@ probe plays the way the agent will: at every decision it holds one of the profil
 drawn at random, and notes what the next frames did. All actions are played, not only the ones
 in doubt: a turn to the right shows only when the player was going some other way. Every
 decision is a sample (about 15 a second instead of one trial every second or so), so small
-effects add up. Play runs in phases (:data:`HOLDS`): one draws a new action at every decision,
-which shows what a key does at once (a reversal, a shot); one holds each drawn action for a few
-decisions, which shows what builds up while a key is held (a player that gathers speed).
+effects add up.
 
 What follows each decision is summarised in location-free numbers (:func:`play_features`):
 how much changed, where (row and column bands, the busiest square), which way things moved
@@ -20,16 +18,13 @@ in some of these numbers more than chance allows: the decisions' labels (action 
 were drawn at random, so under "the key does nothing" any relabelling is as likely as the
 true one, and a permutation test over the largest standardised rank sum (either sign) gives
 an exact chance, whatever the game does on its own and however many numbers are looked at.
-Labels are shuffled a held action at a time (every decision it covered keeps the label it
-drew), and the phases' tests are joined by their smallest chance, itself judged against the
-shuffles, so looking at several phases costs no false verdicts either.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -44,15 +39,15 @@ from screen_agent.reward.reader import RewardReader
 PLAY_SIGNIFICANCE = 0.005
 """An action works if at most this share of relabellings looks as different from the no-op."""
 DECISIONS_PER_ACTION = 80
-"""Decisions of random play per action of the profile (the no-op included), in each phase."""
-HOLDS = (1, 4)
-"""Decisions each drawn action is held for, one phase of random play each."""
+"""Decisions of random play per action of the profile (the no-op included)."""
 DIFF_LEVEL = 20
 """Grey levels a pixel of the half-size frame must change by to count as changed."""
 BANDS = 12
 """Row bands and column bands of the game region."""
 LOCAL_PX = 24
 """Side of the busiest square, pixels of the half-size frame."""
+LAGS = (1, 2)
+"""Decisions after the press at which the frame is compared with the one at the press."""
 SHUFFLES = 2000
 """Relabellings of the permutation test."""
 TIMING_TOLERANCE = 0.2
@@ -75,10 +70,6 @@ class PlayRecord:
     """When each decision's frame was grabbed (``time.monotonic()`` seconds)."""
     period_s: float
     """The decision period the grabs were meant to keep, seconds."""
-    draws: list[int]
-    """Which draw of an action each decision held (decisions of one held action share it)."""
-    hold_decisions: int = 1
-    """Decisions each drawn action was held for (fewer where a game ended first)."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +93,8 @@ def record_play(
     reader: RewardReader | None = None,
     restart: Callable[[str], None] | None = None,
     decisions_per_action: int = DECISIONS_PER_ACTION,
-    hold_decisions: int = 1,
 ) -> PlayRecord:
-    """Draw a random action of the profile every ``hold_decisions`` decisions of the profile's
-    rate and hold it until the next draw.
+    """Hold a random action of the profile at each decision of the profile's rate.
 
     ``reader``'s game-over rules end a game, and ``restart`` (given a reason) starts the next;
     decisions close to a game over are not compared across it (see :func:`judge_play`).
@@ -116,10 +105,8 @@ def record_play(
     held: list[int] = []
     games: list[int] = []
     times: list[float] = []
-    draws: list[int] = []
     game = 0
     start, slot = time.monotonic(), 0
-    action, draw, held_for = 0, -1, hold_decisions
     while len(held) < total:
         frame = source.grab()
         if reader is not None and reader.read(frame.pixels, frame.time).game_over:
@@ -132,7 +119,6 @@ def record_play(
             reader.reset()
             game += 1
             start, slot = time.monotonic(), 0
-            held_for = hold_decisions
             continue
         grey = cv2.cvtColor(
             np.ascontiguousarray(crop(frame.pixels, profile.game)), cv2.COLOR_RGB2GRAY
@@ -140,12 +126,9 @@ def record_play(
         height, width = grey.shape
         frames.append(cv2.resize(grey, (width // 2, height // 2), interpolation=cv2.INTER_AREA))
         times.append(frame.time)
-        if held_for == hold_decisions:
-            action, draw, held_for = int(rng.integers(len(profile.actions))), draw + 1, 0
-            sink.hold(profile.actions[action].keys)
-        held_for += 1
+        action = int(rng.integers(len(profile.actions)))
+        sink.hold(profile.actions[action].keys)
         held.append(action)
-        draws.append(draw)
         games.append(game)
         # Grabs keep to a fixed grid of times: only actions with keys pay for a key-down, so
         # if a grab waited for the keys, a game that moves on its own would show more motion
@@ -156,7 +139,7 @@ def record_play(
         if wait > 0:
             time.sleep(wait)
     sink.release_all()
-    return PlayRecord(frames, held, games, times, period, draws, hold_decisions)
+    return PlayRecord(frames, held, games, times, period)
 
 
 def play_features(before: np.ndarray, at: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -213,17 +196,11 @@ def _flow(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> n
     )
 
 
-def play_lags(hold_decisions: int) -> tuple[int, int]:
-    """Decisions after a decision at which its frame is compared with the one at it: the next
-    one, and the length of a hold (at least 2)."""
-    return 1, max(2, hold_decisions)
-
-
 def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
     """Per decision index with all its frames in one game and the ones after it on time: its
-    features at every lag (:func:`play_lags`).
+    features at every lag.
 
-    On time: each grab up to the longest lag after it came one pace after the one
+    On time: each grab up to ``max(LAGS)`` decisions after it came one pace after the one
     before it, within :data:`TIMING_TOLERANCE` (the pace: the median time between grabs, the
     profile's decision period unless the machine cannot keep it). A late grab shows more of
     what the game does on its own, and what the decision's own keys cost can make the next
@@ -232,8 +209,7 @@ def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
     timing is not the decision's doing.
     """
     out: dict[int, np.ndarray] = {}
-    lags = play_lags(seen.hold_decisions)
-    longest = max(lags)
+    longest = max(LAGS)
     steps = np.diff(np.asarray(seen.times))
     same_game = np.diff(np.asarray(seen.games)) == 0
     # The pace the loop kept: the profile's period, or a multiple of it where every grab
@@ -250,83 +226,40 @@ def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
         out[t] = np.concatenate(
             [
                 play_features(seen.frames[t - lag], seen.frames[t], seen.frames[t + lag])
-                for lag in lags
+                for lag in LAGS
             ]
         )
     return out
 
 
 def judge_play(
-    phases: Sequence[PlayRecord],
+    seen: PlayRecord,
     action: int,
     noop: int,
     rng: np.random.Generator,
-    features: Sequence[dict[int, np.ndarray]] | None = None,
+    features: dict[int, np.ndarray] | None = None,
     shuffles: int = SHUFFLES,
 ) -> PlayVerdict:
-    """Does what follows ``action`` differ from what follows ``noop`` in any phase of random
-    play? (the module docstring); ``features`` are the phases' :func:`decision_features`."""
-    features = [decision_features(seen) for seen in phases] if features is None else features
-    tests = [
-        test
-        for seen, by_decision in zip(phases, features, strict=True)
-        if (test := _phase_test(seen, by_decision, action, noop, rng, shuffles)) is not None
-    ]
-    decisions = sum(test.decisions for test in tests)
-    if not tests:
-        return PlayVerdict(1.0, decisions, 0)
-    # Each labelling's smallest chance over the phases; the true one's against the rest.
-    smallest = np.min([test.chances for test in tests], axis=0)
-    at_least = int((smallest <= smallest[0] + 1e-12).sum())
-    best = min(tests, key=lambda test: test.chances[0])
-    return PlayVerdict(at_least / (shuffles + 1), decisions, best.beyond)
-
-
-@dataclass(frozen=True)
-class _PhaseTest:
-    chances: np.ndarray
-    """The true labelling's chance in this phase, then each shuffled labelling's, among all of
-    them (its own included)."""
-    decisions: int
-    beyond: int
-
-
-def _phase_test(
-    seen: PlayRecord,
-    features: dict[int, np.ndarray],
-    action: int,
-    noop: int,
-    rng: np.random.Generator,
-    shuffles: int,
-) -> _PhaseTest | None:
-    """The permutation test of one phase; ``None`` if it cannot tell (no draw of the action or
-    none of the no-op, or nothing varies)."""
+    """Does what follows ``action`` differ from what follows ``noop``? (the module docstring)"""
+    features = decision_features(seen) if features is None else features
     picked = [t for t in features if seen.actions[t] in (action, noop)]
-    draws, of_draw = np.unique([seen.draws[t] for t in picked], return_inverse=True)
-    drew_action = np.zeros(len(draws))
-    drew_action[of_draw] = [seen.actions[t] == action for t in picked]
-    labels = drew_action[of_draw]
-    k = int(drew_action.sum())
-    if k == 0 or k == len(draws):
-        return None
+    labels = np.array([seen.actions[t] == action for t in picked], dtype=np.float64)
+    k, n = int(labels.sum()), len(picked)
+    if k == 0 or k == n:
+        return PlayVerdict(1.0, k, 0)
     values = np.vstack([features[t] for t in picked])
     spread = values.std(axis=0) > 0
     if not spread.any():
-        return None
+        return PlayVerdict(1.0, k, 0)
     ranks = rank_columns(values[:, spread])
     observed = rank_sum_z(labels[None, :], ranks)[0]
-    # A held action's decisions share its draw, so a shuffle relabels whole draws.
-    shuffled = np.zeros((shuffles, len(draws)))
-    np.put_along_axis(
-        shuffled, rng.random((shuffles, len(draws))).argsort(axis=1)[:, :k], 1, axis=1
-    )
-    stats = np.r_[
-        np.abs(observed).max(), np.abs(rank_sum_z(shuffled[:, of_draw], ranks)).max(axis=1)
-    ]
-    ordered = np.sort(stats)
-    chances = (len(stats) - np.searchsorted(ordered, stats - 1e-9)) / len(stats)
+    top = float(np.abs(observed).max())
+    shuffled = np.zeros((shuffles, n))
+    np.put_along_axis(shuffled, rng.random((shuffles, n)).argsort(axis=1)[:, :k], 1, axis=1)
+    at_least = 1 + int((np.abs(rank_sum_z(shuffled, ranks)).max(axis=1) >= top - 1e-9).sum())
     best = int(np.argmax(np.abs(observed)))
     column = ranks[:, best]
     median = np.median(column[labels == 0])
-    beyond = int(((column[labels == 1] - median) * np.sign(observed[best]) > 0).sum())
-    return _PhaseTest(chances, int(labels.sum()), beyond)
+    side = np.sign(observed[best])
+    beyond = int(((column[labels == 1] - median) * side > 0).sum())
+    return PlayVerdict(at_least / (shuffles + 1), k, beyond)

@@ -51,7 +51,7 @@ runs, none in some (a busy machine: left in 8 of 11 trials, chance 1%, short of 
 
 RANDOM_PLAY = {"moon-buggy"}
 """Games whose probe here takes the third look (random play for the actions still failing).
-The others skip it to keep the suite's time (it adds 60-80 s of play per game when an action
+The others skip it to keep the suite's time (it adds 30-40 s of play per game when an action
 is still failing, which on these games is nearly always); what it found on them is noted
 above."""
 
