@@ -17,7 +17,7 @@ def probe(profile: Path, command: list[str], display, *options: str) -> dict[str
         env=display.env(),
         capture_output=True,
         text=True,
-        timeout=600,  # a loaded machine: trials, a second look, two phases of random play
+        timeout=600,  # a loaded machine: trials, a second look, random play
         check=False,
     )
     print(result.stdout)
