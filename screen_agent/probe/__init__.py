@@ -59,7 +59,12 @@ import numpy as np
 from screen_agent.capture.frame import FrameSource, crop
 from screen_agent.errors import UserError
 from screen_agent.input.sink import KeySink
-from screen_agent.probe.change import change_features, judge_change, new_motion_times
+from screen_agent.probe.change import (
+    MotionSum,
+    change_features,
+    judge_change,
+    new_motion_times,
+)
 from screen_agent.probe.play import (
     DECISIONS_PER_ACTION,
     PLAY_SIGNIFICANCE,
@@ -207,6 +212,11 @@ class ProbeRecord:
     a random order; the permutation test shuffles labels within rounds). None: unknown."""
     trial_rounds: dict[int, list[int]] | None = None
     """The round of each action's trials."""
+    controls_motion: list[np.ndarray] | None = None
+    """Per control, which way things moved while it lasted (:meth:`~.change.MotionSum.values`;
+    None in older records)."""
+    trials_motion: dict[int, list[np.ndarray]] | None = None
+    """The same for each action's trials."""
 
     @property
     def rounds(self) -> int:
@@ -238,7 +248,14 @@ class ProbeRecord:
             joined_by_action(self.trials_before, more.trials_before),
             joined(self.control_rounds, more.control_rounds),
             joined_by_action(self.trial_rounds, more.trial_rounds),
+            joined(self.controls_motion, more.controls_motion),
+            joined_by_action(self.trials_motion, more.trials_motion),
         )
+
+
+Trial = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""One trial as :func:`record` keeps it: first-change times, pixels changing before the
+press, and the signed motion numbers (see :class:`ProbeRecord`)."""
 
 
 class _GameOverWatch:
@@ -315,30 +332,35 @@ def record(
             np.ascontiguousarray(crop(frame.pixels, game)), cv2.COLOR_RGB2GRAY
         ), frame.time
 
-    def watch(seconds: float) -> np.ndarray:
-        """Per pixel, seconds from now to its first change within ``seconds`` (inf: none)."""
+    def watch(seconds: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per pixel, seconds from now to its first change within ``seconds`` (inf: none);
+        and which way things moved meanwhile (:class:`~.change.MotionSum`)."""
         baseline, _ = gray()
+        motion = MotionSum()
+        motion.add(baseline)
         first = np.full(baseline.shape, np.inf, dtype=np.float32)
         started = time.monotonic()
         while time.monotonic() - started < seconds:
             image, stamp = gray()
             new = (cv2.absdiff(image, baseline) > DIFF_LEVEL) & np.isinf(first)
             first[new] = stamp - started
+            motion.add(image)
             time.sleep(0.003)
-        return first
+        return first, motion.values()
 
-    def trial(keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Hold ``keys``; per pixel, seconds from the press to its first change (inf: none),
-        and which pixels changed in the same time just before the press, with no keys."""
+    def trial(keys: tuple[str, ...]) -> Trial:
+        """Hold ``keys``: per pixel, seconds from the press to its first change (inf: none);
+        which pixels changed in the same time just before the press, with no keys; and which
+        way things moved while the keys were held."""
         sink.release_all()
         settle = settings.settle_s + rng.uniform(0, settings.settle_jitter_s)
         before_s = min(settings.hold_s, settle)
         time.sleep(settle - before_s)
-        before = np.isfinite(watch(before_s))
+        before, _ = watch(before_s)
         sink.hold(keys)  # the press starts the watch below within a grab (~ms)
-        first = watch(settings.hold_s)
+        first, motion = watch(settings.hold_s)
         sink.release_all()
-        return first, before
+        return first, np.isfinite(before), motion
 
     noop = profile.noop_action
     # Each round tries every action once and the controls, in an order drawn afresh (every
@@ -352,6 +374,8 @@ def record(
     firsts: dict[int, list[np.ndarray]] = {i: [] for i in tested}
     controls_before: list[np.ndarray] = []
     befores: dict[int, list[np.ndarray]] = {i: [] for i in tested}
+    controls_motion: list[np.ndarray] = []
+    motions: dict[int, list[np.ndarray]] = {i: [] for i in tested}
     control_rounds: list[int] = []
     rounds: dict[int, list[int]] = {i: [] for i in tested}
     has_restart = bool(profile.restart.steps)
@@ -363,11 +387,12 @@ def record(
         restart("a new game to probe")
     round_number = first_round
 
-    def keep(results: list[tuple[int, tuple[np.ndarray, np.ndarray]]]) -> None:
+    def keep(results: list[tuple[int, Trial]]) -> None:
         nonlocal round_number
-        for index, (first, before) in results:
+        for index, (first, before, motion) in results:
             (controls if index == noop else firsts[index]).append(first)
             (controls_before if index == noop else befores[index]).append(before)
+            (controls_motion if index == noop else motions[index]).append(motion)
             (control_rounds if index == noop else rounds[index]).append(round_number)
         round_number += 1
 
@@ -378,7 +403,7 @@ def record(
             restart("the game is over")
             continue
         order = [int(i) for i in rng.permutation([*tested, *[noop] * settings.controls_per_round])]
-        results: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []
+        results: list[tuple[int, Trial]] = []
         ended = False
         for index in order:
             if index != noop:
@@ -405,7 +430,9 @@ def record(
             restart("the game ended: its last trials are dropped")
             continue
         failed_restarts = 0
-        still = all(np.count_nonzero(np.isfinite(f)) < settings.min_pixels for _, (f, _) in results)
+        still = all(
+            np.count_nonzero(np.isfinite(f)) < settings.min_pixels for _, (f, _, _) in results
+        )
         if still and restarts:
             # Nothing moved at all, keys or not: most likely the game is over (a round
             # ended, a menu waits); restart it and do the round again.
@@ -413,7 +440,16 @@ def record(
             restart("nothing moved: has the game ended?")
             continue
         keep(results)
-    return ProbeRecord(controls, firsts, controls_before, befores, control_rounds, rounds)
+    return ProbeRecord(
+        controls,
+        firsts,
+        controls_before,
+        befores,
+        control_rounds,
+        rounds,
+        controls_motion,
+        motions,
+    )
 
 
 def _check_restarts(failed: int) -> None:
@@ -523,13 +559,14 @@ def judge(
     def report_change(index: int) -> ActionReport:
         assert features is not None and seen.trial_rounds is not None
         assert seen.control_rounds is not None and seen.trials_before is not None
-        controls, trials = features
+        controls, trials, signed = features
         verdict = judge_change(
             trials[index],
             controls,
             seen.trial_rounds[index],
             seen.control_rounds,
             np.random.default_rng(rng.integers(2**32)),
+            signed=signed,
         )
         # Delay: when the first min_pixels pixels of new motion had changed, in trials
         # with that much.
@@ -554,8 +591,9 @@ def judge(
 
 def _change_features(
     seen: ProbeRecord,
-) -> tuple[list[np.ndarray], dict[int, list[np.ndarray]]] | None:
-    """Each trial's :func:`change_features`, or None for a record without the pre-press
+) -> tuple[list[np.ndarray], dict[int, list[np.ndarray]], int] | None:
+    """Each trial's :func:`change_features`, followed by its signed motion numbers where the
+    record has them (how many: the last item); or None for a record without the pre-press
     maps and rounds (older records: only the first test applies)."""
     if (
         seen.controls_before is None
@@ -574,7 +612,14 @@ def _change_features(
         ]
         for i in seen.trials
     }
-    return controls, trials
+    if seen.controls_motion is None or seen.trials_motion is None:
+        return controls, trials, 0
+    controls = [np.concatenate(x) for x in zip(controls, seen.controls_motion, strict=True)]
+    trials = {
+        i: [np.concatenate(x) for x in zip(rows, seen.trials_motion[i], strict=True)]
+        for i, rows in trials.items()
+    }
+    return controls, trials, len(seen.controls_motion[0]) if seen.controls_motion else 0
 
 
 def probe(
@@ -668,6 +713,8 @@ def _only(seen: ProbeRecord, actions: list[int]) -> ProbeRecord:
         pick(seen.trials_before),
         seen.control_rounds,
         pick(seen.trial_rounds),
+        seen.controls_motion,
+        pick(seen.trials_motion),
     )
 
 
