@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -65,4 +66,65 @@ def test_a_key_that_only_turns_the_runner_is_found_and_a_dead_key_is_not() -> No
         seen = record(game, screen, sink, SETTINGS, rng=np.random.default_rng(seed + 10))
         up, dead = judge(game, seen, SETTINGS)
         assert up.works, (seed, up)
+        assert not dead.works, (seed, dead)
+
+
+def shooter() -> GameProfile:
+    return GameProfile(
+        name="shooter",
+        regions={"game": Region(0, 0, 240, 240)},
+        actions=(Action("noop", ()), Action("fire", ("space",)), Action("dead", ("x",))),
+    )
+
+
+class ShooterGame:
+    """A 240x240 window of stars that fall and enemies that swoop about; ``space`` fires a
+    shot (2 pixels wide) from wherever the ship is, which flies up 40 pixels a grab. The
+    ship wanders on its own. ``x`` does nothing."""
+
+    def __init__(self, sink: RecordingSink, rng: np.random.Generator) -> None:
+        self.sink = sink
+        self.rng = rng
+        self.stars = rng.integers(0, 240, size=(40, 2)).astype(float)
+        self.enemies = rng.uniform(20, 180, size=(4, 2))
+        self.ship = 120
+        self.shots: list[list[int]] = []
+        self.was_held = False
+
+    def grab(self) -> Frame:
+        time.sleep(0.003)
+        held = "space" in self.sink.held
+        if held and not self.was_held:
+            self.shots.append([220, self.ship])
+        self.was_held = held
+        self.ship = int(np.clip(self.ship + self.rng.integers(-6, 7), 10, 226))
+        self.stars[:, 0] = (self.stars[:, 0] + 2) % 240
+        for shot in self.shots:
+            shot[0] -= 40
+        self.shots = [s for s in self.shots if s[0] > -40]
+        pixels = np.zeros((240, 240, 3), np.uint8)
+        for y, x in self.stars.astype(int):
+            pixels[y : y + 3, x] = 200
+        self.enemies = np.clip(self.enemies + self.rng.normal(0, 4, size=(4, 2)), 0, 200)
+        for y, x in self.enemies.astype(int):
+            pixels[y : y + 14, x : x + 14] = 150
+        for y, x in self.shots:
+            pixels[max(0, y) : max(0, y + 30), x : x + 2] = 255
+        pixels[224:236, self.ship - 6 : self.ship + 6] = 255
+        return Frame(pixels, time.monotonic())
+
+    def close(self) -> None: ...
+
+
+def test_a_thin_shot_fired_wherever_the_ship_is_is_found_and_a_dead_key_is_not() -> None:
+    """Its trail is a narrow streak of new motion in a column that moves from trial to trial
+    (chance 1.5-17% without the narrowest-column count, on these seeds)."""
+    game = shooter()
+    sink = RecordingSink(game)
+    settings = replace(SETTINGS, trials=16)
+    for seed in range(3):
+        screen = ShooterGame(sink, np.random.default_rng(seed))
+        seen = record(game, screen, sink, settings, rng=np.random.default_rng(seed + 10))
+        fire, dead = judge(game, seen, settings)
+        assert fire.works, (seed, fire)
         assert not dead.works, (seed, dead)

@@ -6,11 +6,12 @@ player's ship is somewhere else in every trial and the enemies shoot exactly whe
 no pixel is both. This test compares amounts instead: in each trial, the pixels that changed
 after the press but were not changing (nor any pixel near them) in the same time just before
 it, i.e. motion that started with the press; counted over the region, in the busiest square,
-and in each row and column band (the ship keeps its row wherever it is along it). An action
-works if, in some of these counts, its trials rank above the controls of their own rounds more
-than chance allows: a permutation test that shuffles the labels within each round, as the
-rounds' random order did, and takes the largest rank statistic over the counts each time, so
-looking at several counts costs no false verdicts.
+in the busiest narrow column and row (a shot's trail), and in each row and column band (the
+ship keeps its row wherever it is along it). An action works if, in some of these counts, its
+trials rank above the controls of their own rounds more than chance allows: a permutation
+test that shuffles the labels within each round, as the rounds' random order did, and takes
+the largest rank statistic over the counts each time, so looking at several counts costs no
+false verdicts.
 
 Counts have no direction. A key that turns a player who was moving anyway (a maze runner that
 turns at the next crossing), a shot that flies up through stars that fall, a slide among
@@ -38,6 +39,9 @@ LOCAL_PX = 48
 pixels."""
 BANDS = 16
 """Row bands and column bands the game region is cut into."""
+STREAK_PX = 6
+"""Width of the narrowest column and height of the narrowest row whose new motion is counted:
+the trail of a shot, which crosses the region in a line wherever it was fired, pixels."""
 SHUFFLES = 2000
 """Relabellings of the permutation test."""
 MOTION_SCALE = 2
@@ -110,7 +114,8 @@ def _displacement(diff: np.ndarray, level: float = 24) -> np.ndarray:
 
 def change_features(first: np.ndarray, before: np.ndarray) -> np.ndarray:
     """The counts one trial is judged by: its new motion (see the module docstring) in the
-    whole region, in the busiest ``LOCAL_PX`` square, and in each row and column band."""
+    whole region, in the busiest ``LOCAL_PX`` square, in the busiest ``STREAK_PX`` column
+    and row, and in each row and column band."""
     changed = np.isfinite(first).astype(np.uint8)
     size = 2 * ALREADY_MOVING_PX + 1
     already = cv2.dilate(before.astype(np.uint8), np.ones((size, size), np.uint8))
@@ -119,9 +124,14 @@ def change_features(first: np.ndarray, before: np.ndarray) -> np.ndarray:
         new, -1, (LOCAL_PX, LOCAL_PX), normalize=False, borderType=cv2.BORDER_CONSTANT
     )
     h, w = new.shape
-    rows = np.add.reduceat(new.sum(axis=1), np.linspace(0, h, BANDS + 1).astype(int)[:-1])
-    cols = np.add.reduceat(new.sum(axis=0), np.linspace(0, w, BANDS + 1).astype(int)[:-1])
-    return np.concatenate([[new.sum(), local.max()], rows, cols])
+    per_row, per_column = new.sum(axis=1), new.sum(axis=0)
+    rows = np.add.reduceat(per_row, np.linspace(0, h, BANDS + 1).astype(int)[:-1])
+    cols = np.add.reduceat(per_column, np.linspace(0, w, BANDS + 1).astype(int)[:-1])
+    streaks = [
+        float(np.convolve(line, np.ones(STREAK_PX), mode="same").max())
+        for line in (per_column, per_row)
+    ]
+    return np.concatenate([[new.sum(), local.max(), *streaks], rows, cols])
 
 
 def new_motion_times(first: np.ndarray, before: np.ndarray) -> np.ndarray:
