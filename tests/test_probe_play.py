@@ -11,7 +11,12 @@ from screen_agent.capture.frame import Frame
 from screen_agent.geometry import Region
 from screen_agent.input.sink import KeySink, RecordingSink
 from screen_agent.probe import ProbeSettings, probe
-from screen_agent.probe.play import PLAY_SIGNIFICANCE, judge_play, record_play
+from screen_agent.probe.play import (
+    DECISIONS_PER_ACTION,
+    PLAY_SIGNIFICANCE,
+    judge_play,
+    record_play,
+)
 from screen_agent.profile import Action, GameProfile
 
 
@@ -55,7 +60,7 @@ def test_random_play_finds_a_small_effect_and_not_a_dead_key() -> None:
     sink = RecordingSink(game)
     rng = np.random.default_rng(5)
     seen = record_play(game, NudgeGame(sink, np.random.default_rng(6)), sink, rng)
-    assert len(seen.actions) == 80 * 3 and set(seen.actions) == {0, 1, 2}
+    assert len(seen.actions) == DECISIONS_PER_ACTION * 3 and set(seen.actions) == {0, 1, 2}
     assert not sink.held, "random play leaves no key held"
     right = judge_play(seen, 1, 0, rng)
     dead = judge_play(seen, 2, 0, rng)

@@ -133,7 +133,7 @@ class ProbeSettings:
     game that has ended: the profile's restart sequence runs and the round is done again."""
     play: bool = True
     """Give actions that still fail after the trials a third look: random play of all the
-    actions (:mod:`.play`, about 5 s per action of the profile at 15 decisions a second)."""
+    actions (:mod:`.play`, about 11 s per action of the profile at 15 decisions a second)."""
     max_discarded: int = 40
     """Game overs the probe sits through before it gives up (a game that ends faster than a
     few trials last cannot be probed)."""

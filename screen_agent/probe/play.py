@@ -10,10 +10,10 @@ decision is a sample (about 15 a second instead of one trial every second or so)
 effects add up.
 
 What follows each decision is summarised in location-free numbers (:func:`play_features`):
-how much changed, where (row and column bands, the busiest square), which way things moved
-(the gradient-weighted difference, a global optical flow, per band), and how that motion
-differs from the motion just before the decision (a key that turns or pushes the player
-changes its motion). An action works if what follows it differs from what follows the no-op
+how much changed, where (row and column bands, the busiest square, the busiest narrow column
+and row: a shot's trail), which way things moved (the gradient-weighted difference, a global
+optical flow, per band), and how that motion differs from the motion just before the decision
+(a key that turns or pushes the player changes its motion). An action works if what follows it differs from what follows the no-op
 in some of these numbers more than chance allows: the decisions' labels (action or no-op)
 were drawn at random, so under "the key does nothing" any relabelling is as likely as the
 true one, and a permutation test over the largest standardised rank sum (either sign) gives
@@ -38,14 +38,19 @@ from screen_agent.reward.reader import RewardReader
 
 PLAY_SIGNIFICANCE = 0.005
 """An action works if at most this share of relabellings looks as different from the no-op."""
-DECISIONS_PER_ACTION = 80
-"""Decisions of random play per action of the profile (the no-op included)."""
+DECISIONS_PER_ACTION = 160
+"""Decisions of random play per action of the profile (the no-op included). On a 64-s
+recording of Pac-Man's random play, the first 80 per action found its left and right; all 160
+found left, right and up (chance 0.05% each; down 1.2%)."""
 DIFF_LEVEL = 20
 """Grey levels a pixel of the half-size frame must change by to count as changed."""
 BANDS = 12
 """Row bands and column bands of the game region."""
 LOCAL_PX = 24
 """Side of the busiest square, pixels of the half-size frame."""
+STREAK_PX = 3
+"""Width of the busiest narrow column and height of the busiest narrow row (a shot's trail),
+pixels of the half-size frame."""
 LAGS = (1, 2)
 """Decisions after the press at which the frame is compared with the one at the press."""
 SHUFFLES = 2000
@@ -158,7 +163,11 @@ def play_features(before: np.ndarray, at: np.ndarray, after: np.ndarray) -> np.n
         square = cv2.boxFilter(
             m, -1, (LOCAL_PX, LOCAL_PX), normalize=False, borderType=cv2.BORDER_CONSTANT
         )
-        values += [float(m.sum()), float(square.max())]
+        streaks = [
+            float(np.convolve(line, np.ones(STREAK_PX), mode="same").max())
+            for line in (m.sum(axis=0), m.sum(axis=1))
+        ]
+        values += [float(m.sum()), float(square.max()), *streaks]
         values += [*np.add.reduceat(m.sum(axis=1), rows), *np.add.reduceat(m.sum(axis=0), cols)]
     # Where pixels brightened against where they darkened: a moving sprite's displacement.
     values += list(_displacement(diff))

@@ -49,11 +49,6 @@ TURNS_ONLY = {"pacman-html"}
 crossing and moves on its own without keys): the probe finds one of the four arrows in most
 runs, none in some (a busy machine: left in 8 of 11 trials, chance 1%, short of the level)."""
 
-RANDOM_PLAY = {"moon-buggy"}
-"""Games whose probe here takes the third look (random play for the actions still failing).
-The others skip it to keep the suite's time (it adds 30-40 s of play per game when an action
-is still failing, which on these games is nearly always); what it found on them is noted
-above."""
 
 SLOW = {"xgalaga", "pacman-html"}
 """Their probes take 1.5-2.5 minutes."""
@@ -71,7 +66,7 @@ def test_probe_finds_every_action_and_flags_a_dead_key(
         screen = session.screen
         hold_s = HOLD_S.get(game, 0.25)
         settings = ProbeSettings(
-            trials=TRIALS, hold_s=hold_s, settle_s=hold_s, play=game in RANDOM_PLAY
+            trials=TRIALS, hold_s=hold_s, settle_s=hold_s
         )
         reports = probe(screen.profile, screen.source, screen.sink, settings, reader=screen.reader)
     finally:
