@@ -26,32 +26,30 @@ short for the effect to show: a terminal that redraws a few times a second, a sh
 move further than the enemies' own motion."""
 
 ALL_FOUND: set[str] = set()
-"""Games on which every action must be found in every run. None yet: within TRIALS trials the
-probe finds most of a game's actions, not always all (moon-buggy: all in most runs, once jump
-at 3 of 10 trials; xjump: 4-5 of 5, a slide left or right is sometimes short of significance;
-xgalaga: 3 of 5, its ship moves where the enemies shoot, so no pixel is its own; Pac-Man: 1 of
-4, its arrows only turn it at a crossing and it keeps moving without them), so a miss is an
-expected failure (xfail), not a pass. The soundness half is asserted on every game: the dead
-key is never credited, and at least one real key is found. With the probe's second look (an
-action close to significance gets as many trials again), two clean-clone CI runs found:
-moon-buggy every action / all but fire; xgalaga all but fire, twice (1 of 5 in the CI run
-before it); xjump all but left / all but left and right; Pac-Man right / none. With the third
-look (random play at the decision rate, for the actions still failing), runs on this machine
-found: moon-buggy every action, twice; xgalaga all but fire, twice (left by random play in
-one); xjump all but left; Pac-Man left and right by random play (the trials had found none) /
-left only. The clean-clone CI run of this test (third look on moon-buggy only) found moon-buggy
-every action, xgalaga all but fire, xjump all but left and right, Pac-Man none. Still missed: xgalaga's fire (trials 2%, random play 53%: its shots are
-thin streaks among scrolling stars, and random play holds a fire key half the time, so, we
-think, one more press adds little to the shots already flying) and Pac-Man's up and down."""
+"""Games on which every action must be found in every run. None yet, so a miss is an
+expected failure (xfail), not a pass; the soundness half is asserted on every game: the dead
+key is never credited, and at least one real key is found.
+
+Every game takes all three looks (the trials, more trials for actions close to significance,
+random play for the actions still failing). Before the trials saw which way things move and
+the narrow streak a shot leaves, and before random play took 160 decisions per action, the
+two clean-clone CI runs of this test found every action of moon-buggy twice; xgalaga all but
+fire / all but left and fire; xjump every action / all but right; Pac-Man up and down / none
+(random play was then on moon-buggy only). With them, the first full run here (2026-11-30)
+found every action of every game (xgalaga's fire by its second look of trials, right+fire
+and Pac-Man's left, right and up by random play). The hard cases, which may still be missed
+now and then: xgalaga's fire (its shots are thin and many are in flight already; random play
+has never found it) and Pac-Man's arrows (a turn waits for the next crossing, and the next
+arrow overrides it)."""
 
 TURNS_ONLY = {"pacman-html"}
 """Games whose keys only change a direction the game applies later (Pac-Man turns at the next
-crossing and moves on its own without keys): the probe finds one of the four arrows in most
-runs, none in some (a busy machine: left in 8 of 11 trials, chance 1%, short of the level)."""
+crossing and moves on its own without keys): the trials rarely find its arrows, and random
+play may find none of them on a busy machine."""
 
 
 SLOW = {"xgalaga", "pacman-html"}
-"""Their probes take 1.5-2.5 minutes."""
+"""Their probes take 3-5 minutes."""
 
 
 @pytest.mark.parametrize(
@@ -65,9 +63,7 @@ def test_probe_finds_every_action_and_flags_a_dead_key(
     try:
         screen = session.screen
         hold_s = HOLD_S.get(game, 0.25)
-        settings = ProbeSettings(
-            trials=TRIALS, hold_s=hold_s, settle_s=hold_s
-        )
+        settings = ProbeSettings(trials=TRIALS, hold_s=hold_s, settle_s=hold_s)
         reports = probe(screen.profile, screen.source, screen.sink, settings, reader=screen.reader)
     finally:
         session.close()
