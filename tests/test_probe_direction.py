@@ -17,11 +17,12 @@ from screen_agent.profile import Action, GameProfile
 SETTINGS = ProbeSettings(trials=10, hold_s=0.1, settle_s=0.05, settle_jitter_s=0.05)
 
 
-def profile() -> GameProfile:
+def profile(name: str, side: int, action: str, key: str) -> GameProfile:
+    """A ``side`` x ``side`` game with a no-op, ``action`` on ``key`` and a dead key ``x``."""
     return GameProfile(
-        name="runner",
-        regions={"game": Region(0, 0, 200, 200)},
-        actions=(Action("noop", ()), Action("up", ("up",)), Action("dead", ("x",))),
+        name=name,
+        regions={"game": Region(0, 0, side, side)},
+        actions=(Action("noop", ()), Action(action, (key,)), Action("dead", ("x",))),
     )
 
 
@@ -59,7 +60,7 @@ class RunnerGame:
 
 
 def test_a_key_that_only_turns_the_runner_is_found_and_a_dead_key_is_not() -> None:
-    game = profile()
+    game = profile("runner", 200, "up", "up")
     sink = RecordingSink(game)
     for seed in range(3):
         screen = RunnerGame(sink, np.random.default_rng(seed))
@@ -67,14 +68,6 @@ def test_a_key_that_only_turns_the_runner_is_found_and_a_dead_key_is_not() -> No
         up, dead = judge(game, seen, SETTINGS)
         assert up.works, (seed, up)
         assert not dead.works, (seed, dead)
-
-
-def shooter() -> GameProfile:
-    return GameProfile(
-        name="shooter",
-        regions={"game": Region(0, 0, 240, 240)},
-        actions=(Action("noop", ()), Action("fire", ("space",)), Action("dead", ("x",))),
-    )
 
 
 class ShooterGame:
@@ -119,7 +112,7 @@ class ShooterGame:
 def test_a_thin_shot_fired_wherever_the_ship_is_is_found_and_a_dead_key_is_not() -> None:
     """Its trail is a narrow streak of new motion in a column that moves from trial to trial
     (chance 1.5-17% without the narrowest-column count, on these seeds)."""
-    game = shooter()
+    game = profile("shooter", 240, "fire", "space")
     sink = RecordingSink(game)
     settings = replace(SETTINGS, trials=16)
     for seed in range(3):

@@ -21,8 +21,10 @@ leaves behind (a shot still flying, a player still sliding) falls on whatever co
 the permutation test can undo exactly that shuffle. Each trial also watches the same time just
 before its press, with no keys: what the game was already moving. An action that fails the
 test above may pass a second one (:mod:`.change`): more new motion after its presses than
-after the controls of the same rounds, somewhere (the whole region, the busiest square, a row
-or column band) -- a ship that is somewhere else in every trial, where the enemies shoot too.
+after the controls of the same rounds, somewhere (the whole region, the busiest square, the
+busiest narrow column or row, a row or column band) -- a ship that is somewhere else in every
+trial, where the enemies shoot too, or the trail of its shot -- or motion the other way (the
+flow summed over the trial's grabs): a runner turned up who would have run on sideways.
 
 Real games end, often within seconds, and a trial on a game-over screen sees no key work. So
 the probe starts a game with the profile's restart sequence and, given the session's reward
@@ -651,7 +653,10 @@ def probe(
         reports.update(zip(again, judge(profile, _only(seen, again), settings), strict=True))
     failed = [i for i, report in reports.items() if not report.works]
     if failed and settings.play:
-        reports.update(_play_look(profile, source, sink, failed, settings, **options))
+        for index, play in _play_look(profile, source, sink, failed, settings, **options).items():
+            # As between the trials' two tests: the one that found it, else the closer one.
+            if play.works or play.chance < reports[index].chance:
+                reports[index] = play
     return list(reports.values())
 
 
@@ -665,7 +670,7 @@ def _play_look(
     on_trial: Callable[[str], None] | None = None,
     reader: RewardReader | None = None,
 ) -> dict[int, ActionReport]:
-    """The third look (:mod:`.play`) for ``actions``: reports of those it finds working."""
+    """The third look (:mod:`.play`) for ``actions``: a report for each."""
     names = ", ".join(profile.actions[i].name for i in actions)
     seconds = DECISIONS_PER_ACTION * len(profile.actions) / profile.decisions_per_second
     if on_trial is not None:
@@ -680,7 +685,7 @@ def _play_look(
     ended = reader if reader is not None and any(r.common.game_over for r in reader.rules) else None
     seen = record_play(profile, source, sink, rng, ended, restart)
     features = decision_features(seen)
-    found: dict[int, ActionReport] = {}
+    judged: dict[int, ActionReport] = {}
     for index in actions:
         verdict = judge_play(seen, index, profile.noop_action, rng, features)
         report = ActionReport(
@@ -693,9 +698,8 @@ def _play_look(
             chance=verdict.chance,
             basis="play",
         )
-        if report.works:
-            found[index] = report
-    return found
+        judged[index] = report
+    return judged
 
 
 def _only(seen: ProbeRecord, actions: list[int]) -> ProbeRecord:

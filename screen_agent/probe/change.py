@@ -48,6 +48,8 @@ MOTION_SCALE = 2
 """The motion sums are taken on frames shrunk by this factor (cheap enough for every grab)."""
 MOTION_BANDS = 8
 """Row bands (for motion along x) and column bands (along y) of the motion sums."""
+DISPLACEMENT_LEVEL = 24
+"""Grey levels a pixel must brighten or darken by to count in the displacement."""
 
 
 class MotionSum:
@@ -65,51 +67,58 @@ class MotionSum:
 
     def add(self, grey: np.ndarray) -> None:
         """The next grab of the region, in grey at full size."""
-        h, w = grey.shape
-        small = cv2.resize(
-            grey,
-            (max(1, w // MOTION_SCALE), max(1, h // MOTION_SCALE)),
-            interpolation=cv2.INTER_AREA,
-        ).astype(np.float32)
-        if self.last is not None:
-            step = _flow_sums(self.last, small)
-            self.total = step if self.total is None else self.total + step
-        else:
+        h, w = (max(1, n // MOTION_SCALE) for n in grey.shape)
+        small = cv2.resize(grey, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        if self.last is None:
             self.first = small
+        else:
+            rows = np.linspace(0, h, MOTION_BANDS + 1).astype(int)[:-1]
+            cols = np.linspace(0, w, MOTION_BANDS + 1).astype(int)[:-1]
+            sums = flow(self.last, small, rows, cols)
+            # x along each row band, y along each column band: a sprite keeps its band.
+            n = MOTION_BANDS
+            step = np.concatenate([sums[: 2 + n], sums[2 + 3 * n :]]).astype(np.float64)
+            self.total = step if self.total is None else self.total + step
         self.last = small
 
     def values(self) -> np.ndarray:
         if self.first is None or self.last is None or self.total is None:
             size = 2 + 2 * MOTION_BANDS + 2
             return np.zeros(size)
-        return np.concatenate([self.total, _displacement(self.last - self.first)])
+        moved = displacement(self.last - self.first, DISPLACEMENT_LEVEL)
+        return np.concatenate([self.total, moved])
 
 
-def _flow_sums(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    mean = (a + b) / 2
+def flow(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Motion from ``a`` to ``b`` by the brightness-constancy constraint (difference times
+    gradient, summed): along x and y over the region, then x per row band (starting at
+    ``rows``) and per column band (``cols``), then y per row band and per column band."""
+    fa, fb = a.astype(np.float32), b.astype(np.float32)
+    mean = (fa + fb) / 2
     gx = cv2.Sobel(mean, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(mean, cv2.CV_32F, 0, 1, ksize=3)
-    d = b - a
+    d = fb - fa
     px, py = -d * gx, -d * gy
-    h, w = a.shape
-    rows = np.linspace(0, h, MOTION_BANDS + 1).astype(int)[:-1]
-    cols = np.linspace(0, w, MOTION_BANDS + 1).astype(int)[:-1]
     return np.concatenate(
         [
             [px.sum(), py.sum()],
             np.add.reduceat(px.sum(axis=1), rows),
+            np.add.reduceat(px.sum(axis=0), cols),
+            np.add.reduceat(py.sum(axis=1), rows),
             np.add.reduceat(py.sum(axis=0), cols),
         ]
-    ).astype(np.float64)
+    )
 
 
-def _displacement(diff: np.ndarray, level: float = 24) -> np.ndarray:
+def displacement(diff: np.ndarray, level: float) -> tuple[float, float]:
+    """Where pixels brightened by more than ``level`` minus where they darkened (x, y): a
+    moving sprite's displacement, pixels (0, 0 when either side is empty)."""
     up, down = diff > level, diff < -level
     if not up.any() or not down.any():
-        return np.zeros(2)
+        return 0.0, 0.0
     uy, ux = np.nonzero(up)
     dy, dx = np.nonzero(down)
-    return np.array([ux.mean() - dx.mean(), uy.mean() - dy.mean()])
+    return float(ux.mean() - dx.mean()), float(uy.mean() - dy.mean())
 
 
 def change_features(first: np.ndarray, before: np.ndarray) -> np.ndarray:
@@ -178,8 +187,6 @@ class ChangeVerdict:
     """Median new-motion pixels of the action's trials."""
     best: int
     """Index of the feature with the largest statistic (see :func:`change_features`)."""
-    direction: bool = False
-    """The largest statistic is a signed motion number's (:meth:`MotionSum.values`)."""
 
 
 def judge_change(
@@ -236,10 +243,4 @@ def judge_change(
     responded = sum(
         1 for i in range(k) if column[i] > column[k:][rounds[k:] == rounds[i]].max(initial=-np.inf)
     )
-    return ChangeVerdict(
-        at_least / (shuffles + 1),
-        responded,
-        int(np.median(values[:k, 0])),
-        best,
-        bool(two_sided[best_spread]),
-    )
+    return ChangeVerdict(at_least / (shuffles + 1), responded, int(np.median(values[:k, 0])), best)

@@ -32,7 +32,7 @@ import numpy as np
 
 from screen_agent.capture.frame import FrameSource, crop
 from screen_agent.input.sink import KeySink
-from screen_agent.probe.change import rank_columns, rank_sum_z
+from screen_agent.probe.change import displacement, flow, rank_columns, rank_sum_z
 from screen_agent.profile import GameProfile
 from screen_agent.reward.reader import RewardReader
 
@@ -170,39 +170,10 @@ def play_features(before: np.ndarray, at: np.ndarray, after: np.ndarray) -> np.n
         values += [float(m.sum()), float(square.max()), *streaks]
         values += [*np.add.reduceat(m.sum(axis=1), rows), *np.add.reduceat(m.sum(axis=0), cols)]
     # Where pixels brightened against where they darkened: a moving sprite's displacement.
-    values += list(_displacement(diff))
-    flow_now = _flow(at, after, rows, cols)
-    values += [*flow_now, *(flow_now - _flow(before, at, rows, cols))]
+    values += list(displacement(diff, DIFF_LEVEL))
+    flow_now = flow(at, after, rows, cols)
+    values += [*flow_now, *(flow_now - flow(before, at, rows, cols))]
     return np.asarray(values, dtype=np.float64)
-
-
-def _displacement(diff: np.ndarray) -> tuple[float, float]:
-    up, down = diff > DIFF_LEVEL, diff < -DIFF_LEVEL
-    if not up.any() or not down.any():
-        return 0.0, 0.0
-    uy, ux = np.nonzero(up)
-    dy, dx = np.nonzero(down)
-    return float(ux.mean() - dx.mean()), float(uy.mean() - dy.mean())
-
-
-def _flow(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Motion from ``a`` to ``b`` by the brightness-constancy constraint (difference times
-    gradient, summed): along x and y over the region, and per row and column band."""
-    fa, fb = a.astype(np.float32), b.astype(np.float32)
-    mean = (fa + fb) / 2
-    gx = cv2.Sobel(mean, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(mean, cv2.CV_32F, 0, 1, ksize=3)
-    d = fb - fa
-    px, py = -d * gx, -d * gy
-    return np.concatenate(
-        [
-            [px.sum(), py.sum()],
-            np.add.reduceat(px.sum(axis=1), rows),
-            np.add.reduceat(px.sum(axis=0), cols),
-            np.add.reduceat(py.sum(axis=1), rows),
-            np.add.reduceat(py.sum(axis=0), cols),
-        ]
-    )
 
 
 def decision_features(seen: PlayRecord) -> dict[int, np.ndarray]:
