@@ -13,9 +13,7 @@ from screen_agent.input.sink import KeySink, RecordingSink
 from screen_agent.probe import ProbeSettings, probe
 from screen_agent.probe.play import (
     DECISIONS_PER_ACTION,
-    LAGS,
     PLAY_SIGNIFICANCE,
-    decision_features,
     judge_play,
     record_play,
 )
@@ -173,20 +171,3 @@ def test_random_play_still_judges_when_every_grab_is_slower_than_the_decision_pe
     dead = judge_play(seen, 2, 0, rng)
     assert right.chance <= PLAY_SIGNIFICANCE, right
     assert dead.chance > PLAY_SIGNIFICANCE, dead
-
-
-def test_two_recordings_join_without_a_comparison_across_the_gap() -> None:
-    """Random play's second recording (for an undecided action) is judged with the first: its
-    games are numbered on, so no decision is compared with a frame of the other recording."""
-    game = profile()
-    sink = RecordingSink(game)
-    rng = np.random.default_rng(9)
-    first = record_play(game, NudgeGame(sink, np.random.default_rng(1)), sink, rng, None, None, 20)
-    second = record_play(game, NudgeGame(sink, np.random.default_rng(2)), sink, rng, None, None, 20)
-    both = first.extended(second)
-    assert len(both.actions) == len(first.actions) + len(second.actions)
-    assert set(both.games) == {0, 1}
-    judged = decision_features(both)
-    seam = len(first.actions)
-    assert not [t for t in judged if t - max(LAGS) < seam <= t + max(LAGS)]
-    assert len(judged) == len(decision_features(first)) + len(decision_features(second))

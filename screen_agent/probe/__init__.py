@@ -42,9 +42,8 @@ chance, while a key whose effect was only blurred gets twice the evidence.
 An action that still fails gets a third look (:mod:`.play`): random play of all the actions at
 the decision rate, as the agent will play, comparing what follows its decisions with what
 follows the no-op's (a turn that waits for the next crossing, a small shot fired wherever the
-player is). Random play too gives an undecided action as much again, judged on both
-recordings. A key with no effect passes the trials with a chance of at most 3% (1.5% per
-look) and random play with at most 1% (0.5% per recording).
+player is). A key with no effect passes the trials with a chance of at most 3% (1.5% per
+look) and random play with at most 0.5%.
 """
 
 from __future__ import annotations
@@ -71,7 +70,6 @@ from screen_agent.probe.change import (
 from screen_agent.probe.play import (
     DECISIONS_PER_ACTION,
     PLAY_SIGNIFICANCE,
-    PlayRecord,
     decision_features,
     judge_play,
     record_play,
@@ -686,26 +684,11 @@ def _play_look(
 
     ended = reader if reader is not None and any(r.common.game_over for r in reader.rules) else None
     seen = record_play(profile, source, sink, rng, ended, restart)
-    judged = _judge_play(profile, seen, actions, rng)
-    again = [i for i in actions if judged[i].undecided]
-    if again:
-        if on_trial is not None:
-            names = ", ".join(profile.actions[i].name for i in again)
-            on_trial(f"{names}: random play again for about {seconds:.0f} s (close, not yet clear)")
-        more = record_play(profile, source, sink, rng, ended, restart)
-        judged.update(_judge_play(profile, seen.extended(more), again, rng))
-    return judged
-
-
-def _judge_play(
-    profile: GameProfile, seen: PlayRecord, actions: list[int], rng: np.random.Generator
-) -> dict[int, ActionReport]:
-    """A report for each of ``actions`` from random play ``seen``."""
     features = decision_features(seen)
     judged: dict[int, ActionReport] = {}
     for index in actions:
         verdict = judge_play(seen, index, profile.noop_action, rng, features)
-        judged[index] = ActionReport(
+        report = ActionReport(
             name=profile.actions[index].name,
             keys=profile.actions[index].keys,
             responded=verdict.beyond,
@@ -715,6 +698,7 @@ def _judge_play(
             chance=verdict.chance,
             basis="play",
         )
+        judged[index] = report
     return judged
 
 

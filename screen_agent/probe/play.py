@@ -76,19 +76,6 @@ class PlayRecord:
     period_s: float
     """The decision period the grabs were meant to keep, seconds."""
 
-    def extended(self, more: PlayRecord) -> PlayRecord:
-        """This recording and a later one ``more`` as one; its games numbered on from this
-        one's, so no comparison spans the gap between them."""
-        offset = 1 + max(self.games, default=-1)
-        games = [g if g < 0 else g + offset for g in more.games]
-        return PlayRecord(
-            [*self.frames, *more.frames],
-            [*self.actions, *more.actions],
-            [*self.games, *games],
-            [*self.times, *more.times],
-            self.period_s,
-        )
-
 
 @dataclass(frozen=True)
 class PlayVerdict:
