@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from screen_agent.capture.frame import Frame
+from screen_agent.capture.frame import Frame, FrameSource
 from screen_agent.geometry import Region
 from screen_agent.input.sink import RecordingSink
 from screen_agent.probe import ProbeSettings, judge, record
@@ -59,15 +60,23 @@ class RunnerGame:
     def close(self) -> None: ...
 
 
-def test_a_key_that_only_turns_the_runner_is_found_and_a_dead_key_is_not() -> None:
-    game = profile("runner", 200, "up", "up")
+def assert_found_and_dead_key_not(
+    game: GameProfile,
+    screen: Callable[[RecordingSink, np.random.Generator], FrameSource],
+    settings: ProbeSettings,
+) -> None:
+    """On seeds 0-2, the probe's trials find the game's key and do not credit its dead key."""
     sink = RecordingSink(game)
     for seed in range(3):
-        screen = RunnerGame(sink, np.random.default_rng(seed))
-        seen = record(game, screen, sink, SETTINGS, rng=np.random.default_rng(seed + 10))
-        up, dead = judge(game, seen, SETTINGS)
-        assert up.works, (seed, up)
+        source = screen(sink, np.random.default_rng(seed))
+        seen = record(game, source, sink, settings, rng=np.random.default_rng(seed + 10))
+        key, dead = judge(game, seen, settings)
+        assert key.works, (seed, key)
         assert not dead.works, (seed, dead)
+
+
+def test_a_key_that_only_turns_the_runner_is_found_and_a_dead_key_is_not() -> None:
+    assert_found_and_dead_key_not(profile("runner", 200, "up", "up"), RunnerGame, SETTINGS)
 
 
 class ShooterGame:
@@ -113,11 +122,4 @@ def test_a_thin_shot_fired_wherever_the_ship_is_is_found_and_a_dead_key_is_not()
     """Its trail is a narrow streak of new motion in a column that moves from trial to trial
     (chance 1.5-17% without the narrowest-column count, on these seeds)."""
     game = profile("shooter", 240, "fire", "space")
-    sink = RecordingSink(game)
-    settings = replace(SETTINGS, trials=16)
-    for seed in range(3):
-        screen = ShooterGame(sink, np.random.default_rng(seed))
-        seen = record(game, screen, sink, settings, rng=np.random.default_rng(seed + 10))
-        fire, dead = judge(game, seen, settings)
-        assert fire.works, (seed, fire)
-        assert not dead.works, (seed, dead)
+    assert_found_and_dead_key_not(game, ShooterGame, replace(SETTINGS, trials=16))
