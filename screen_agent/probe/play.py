@@ -13,11 +13,12 @@ What follows each decision is summarised in location-free numbers (:func:`play_f
 how much changed, where (row and column bands, the busiest square, the busiest narrow column
 and row: a shot's trail), which way things moved (the gradient-weighted difference, a global
 optical flow, per band), and how that motion differs from the motion just before the decision
-(a key that turns or pushes the player changes its motion). An action works if what follows it differs from what follows the no-op
-in some of these numbers more than chance allows: the decisions' labels (action or no-op)
-were drawn at random, so under "the key does nothing" any relabelling is as likely as the
-true one, and a permutation test over the largest standardised rank sum (either sign) gives
-an exact chance, whatever the game does on its own and however many numbers are looked at.
+(a key that turns or pushes the player changes its motion). An action works if what follows
+it differs from what follows the no-op in some of these numbers more than chance allows: the
+decisions' labels (action or no-op) were drawn at random, so under "the key does nothing" any
+relabelling is as likely as the true one, and a permutation test over the largest
+standardised rank sum (either sign) gives an exact chance, whatever the game does on its own
+and however many numbers are looked at.
 """
 
 from __future__ import annotations
