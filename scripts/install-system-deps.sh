@@ -11,8 +11,10 @@ packages=(xvfb xdotool x11-utils libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
           libxcb-xkb1 libxcb-xfixes0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0)
 if [ "${1:-}" = "--games" ]; then
     # xgalaga segfaults without the 6x10 bitmap font (xfonts-base); xterm draws moon-buggy in
-    # the 10x20 one. The fonts must be there before the X server starts.
-    packages+=(xgalaga xjump moon-buggy xterm xfonts-base chromium)
+    # the 10x20 one; xjump asks for a 24-pixel Adobe font (xfonts-75dpi), without which its
+    # window is 36 pixels shorter than calibration/xjump.toml's. The fonts must be there before
+    # the X server starts.
+    packages+=(xgalaga xjump moon-buggy xterm xfonts-base xfonts-75dpi chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do
