@@ -68,6 +68,60 @@ def test_random_play_finds_a_small_effect_and_not_a_dead_key() -> None:
     assert dead.chance > PLAY_SIGNIFICANCE, dead
 
 
+class SlideGame:
+    """The blocks of :class:`NudgeGame`, and a player with momentum (as xjump's): ``left`` and
+    ``right`` each grab push its speed a little (0.2 pixels per grab), which keeps 90% of itself
+    from one grab to the next. What one decision's key does is small next to the speed the
+    keys before it left, but the keys of the last few decisions add up."""
+
+    def __init__(self, sink: RecordingSink, rng: np.random.Generator) -> None:
+        self.sink = sink
+        self.rng = rng
+        self.x, self.speed = 80.0, 0.0
+
+    def grab(self) -> Frame:
+        time.sleep(0.002)
+        push = ("right" in self.sink.held) - ("left" in self.sink.held)
+        self.speed = 0.9 * self.speed + 0.2 * push
+        self.x += self.speed
+        if not 10 <= self.x <= 144:  # a wall stops it
+            self.x, self.speed = min(max(self.x, 10), 144), 0.0
+        pixels = np.zeros((160, 160, 3), np.uint8)
+        for y, x in self.rng.integers(0, 140, size=(6, 2)):  # the game's own motion
+            pixels[y : y + 20, x : x + 20] = 200
+        left = round(self.x)
+        pixels[150:156, left : left + 6] = 255
+        return Frame(pixels, time.monotonic())
+
+    def close(self) -> None: ...
+
+
+def test_random_play_finds_keys_whose_pushes_add_up() -> None:
+    """Compared only with what follows the no-op, one decision's push is lost in the speed
+    the decisions before it left (before the count of recent decisions: left missed at
+    chance 68% and 86%)."""
+    game = GameProfile(
+        name="slide",
+        regions={"game": Region(0, 0, 160, 160)},
+        actions=(
+            Action("noop", ()),
+            Action("left", ("left",)),
+            Action("right", ("right",)),
+            Action("dead", ("x",)),
+        ),
+        decisions_per_second=60.0,
+    )
+    for seed in range(2):
+        sink = RecordingSink(game)
+        rng = np.random.default_rng(seed)
+        seen = record_play(game, SlideGame(sink, np.random.default_rng(100 + seed)), sink, rng)
+        for index in (1, 2):
+            verdict = judge_play(seen, index, 0, rng)
+            assert verdict.chance <= PLAY_SIGNIFICANCE, (seed, index, verdict)
+        dead = judge_play(seen, 3, 0, rng)
+        assert dead.chance > PLAY_SIGNIFICANCE, (seed, dead)
+
+
 def test_the_probe_gives_a_failed_key_the_third_look() -> None:
     game = profile()
     sink = RecordingSink(game)

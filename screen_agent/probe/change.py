@@ -164,14 +164,15 @@ def rank_columns(values: np.ndarray) -> np.ndarray:
 
 
 def rank_sum_z(labels: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """Standardised rank sums: for each labelling (a row of 0/1 ``labels``, all with the same
-    count of 1s) and each column of ``ranks`` (:func:`rank_columns` of ``n`` values), how far
-    the labelled values' rank sum lies from its mean under random labels, in standard
-    deviations (ties counted); shape (labellings, columns)."""
-    n, k = ranks.shape[0], int(labels[0].sum())
-    mean = k * (n + 1) / 2
+    """Standardised rank sums: for each labelling (a row of 0/1 ``labels``) and each column of
+    ``ranks`` (:func:`rank_columns` of ``n`` values), how far the labelled values' rank sum
+    lies from its mean under random labels with the row's count of 1s, in standard deviations
+    (ties counted; 0 for a row of all 0s or all 1s); shape (labellings, columns)."""
+    n = ranks.shape[0]
+    k = labels.sum(axis=1, keepdims=True)
     sd = np.sqrt(k * (n - k) / (n * (n - 1)) * ((ranks - (n + 1) / 2) ** 2).sum(axis=0))
-    return (labels @ ranks - mean) / sd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sd > 0, (labels @ ranks - k * (n + 1) / 2) / sd, 0.0)
 
 
 @dataclass(frozen=True)
