@@ -37,7 +37,9 @@ two clean-clone CI runs of this test found every action of moon-buggy twice; xga
 fire / all but left and fire; xjump every action / all but right; Pac-Man up and down / none
 (random play was then on moon-buggy only). With them, the first full run here (2026-11-30)
 found every action of every game (xgalaga's fire by its second look of trials, right+fire
-and Pac-Man's left, right and up by random play). The hard cases, which may still be missed
+and Pac-Man's left, right and up by random play). Since random play also counts how often
+the action was held lately (xjump's momentum), the clean-clone CI run (2026-12-01) found
+every action but xgalaga's fire and Pac-Man's up. The hard cases, which may still be missed
 now and then: xgalaga's fire (its shots are thin and many are in flight already; random play
 has never found it) and Pac-Man's arrows (a turn waits for the next crossing, and the next
 arrow overrides it)."""
