@@ -315,19 +315,11 @@ def _recent_count_statistic(
     held_action = np.zeros((len(labellings), len(games) + 1))
     held_action[:, either + 1] = labellings
     so_far = np.cumsum(held_action, axis=1)  # so_far[:, t + 1]: decisions 0..t
-    first = np.array(
-        [max(t - RECENT_DECISIONS + 1, _game_start(games, t)) for t in judged], dtype=int
-    )
+    starts_game = np.r_[True, games[1:] != games[:-1]]
+    game_start = np.maximum.accumulate(np.where(starts_game, np.arange(len(games)), 0))
+    first = np.maximum(judged - RECENT_DECISIONS + 1, game_start[judged])
     counts = so_far[:, judged + 1] - so_far[:, first]
     counts -= counts.mean(axis=1, keepdims=True)
     scale = counts.std(axis=1, keepdims=True)
     counts = np.divide(counts, scale, out=np.zeros_like(counts), where=scale > 0)
     return np.abs(counts @ ranks / math.sqrt(len(judged))).max(axis=1)
-
-
-def _game_start(games: np.ndarray, t: int) -> int:
-    """The first decision of decision ``t``'s game (a run of equal entries of ``games``)."""
-    start = t
-    while start > 0 and games[start - 1] == games[t]:
-        start -= 1
-    return start
