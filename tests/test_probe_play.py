@@ -13,8 +13,12 @@ from screen_agent.input.sink import KeySink, RecordingSink
 from screen_agent.probe import ProbeSettings, probe
 from screen_agent.probe.play import (
     DECISIONS_PER_ACTION,
+    FAVOURED_OTHERS,
     PLAY_SIGNIFICANCE,
+    PLAYS_AGAIN,
     judge_play,
+    play_decisions,
+    play_look,
     record_play,
 )
 from screen_agent.profile import Action, GameProfile
@@ -149,6 +153,67 @@ def test_the_probe_gives_a_failed_key_the_third_look() -> None:
         rng=np.random.default_rng(8),
     )
     assert all(r.basis != "play" for r in no_play)
+
+
+def test_random_play_can_favour_actions_and_keeps_each_level_with_the_noop() -> None:
+    game = GameProfile(
+        name="nudge5",
+        regions={"game": Region(0, 0, 160, 160)},
+        actions=(
+            Action("noop", ()),
+            Action("left", ("left",)),
+            Action("right", ("right",)),
+            Action("up", ("up",)),
+            Action("dead", ("x",)),
+        ),
+        decisions_per_second=60.0,
+    )
+    sink = RecordingSink(game)
+    seen = record_play(
+        game, NudgeGame(sink, np.random.default_rng(1)), sink, np.random.default_rng(2),
+        decisions_per_action=100, favoured=[3, 4],
+    )  # fmt: skip
+    # up, dead and the no-op share 3/4 of the decisions; left and right the rest.
+    assert len(seen.actions) == play_decisions(game, [3, 4], 100) == 400
+    shares = np.bincount(seen.actions, minlength=5) / len(seen.actions)
+    expected = [(1 - FAVOURED_OTHERS) / 3] * 5
+    expected[1] = expected[2] = FAVOURED_OTHERS / 2
+    assert np.allclose(shares, expected, atol=0.06), shares
+    assert not sink.held
+
+
+def test_a_key_random_play_leaves_close_is_played_again_and_judged_on_both_plays() -> None:
+    """A key random play leaves not found but close is played again, in random play that
+    holds it as often as the no-op and more often than the rest, judged together with the
+    first; a key with no effect is still not credited (at most 0.5% a look), a key found is
+    not played again."""
+    game = profile()
+    again = 0
+    credited = 0
+    for seed in range(2):
+        sink = RecordingSink(game)
+        told: list[list[int]] = []
+        verdicts = play_look(
+            game,
+            NudgeGame(sink, np.random.default_rng(20 + seed)),
+            sink,
+            [1, 2],
+            np.random.default_rng(seed),
+            again_below=1.0,  # every key not found is close: the second look is always taken
+            on_again=told.append,
+            decisions_per_action=DECISIONS_PER_ACTION // 2,
+        )
+        assert not sink.held
+        assert verdicts[1].chance <= PLAY_SIGNIFICANCE, (seed, verdicts[1])
+        credited += verdicts[2].chance <= PLAY_SIGNIFICANCE
+        # Only the dead key can be close (a first play credits it with 0.5% at most), and
+        # then it is judged on all the plays: half DECISIONS_PER_ACTION decisions each.
+        assert told in ([[2]] * PLAYS_AGAIN, [[2]], []), (seed, told)
+        if told:
+            again += 1
+            assert verdicts[2].decisions > 0.8 * DECISIONS_PER_ACTION, (seed, verdicts[2])
+    assert again >= 1
+    assert credited <= 1
 
 
 class ScrollingGame:

@@ -42,8 +42,12 @@ chance, while a key whose effect was only blurred gets twice the evidence.
 An action that still fails gets a third look (:mod:`.play`): random play of all the actions at
 the decision rate, as the agent will play, comparing what follows its decisions with what
 follows the no-op's (a turn that waits for the next crossing, a small shot fired wherever the
-player is). A key with no effect passes the trials with a chance of at most 3% (1.5% per
-look) and random play with at most 0.5%.
+player is). An action that random play leaves close (its chance at most ``UNDECIDED``) is
+played again, up to twice, in random play that holds it more often (:func:`.play.play_look`),
+and judged on all the plays: a turn shows only where the runner meets a crossing, and one play
+may bring it to few. A key with no effect passes the trials with a chance of at most 3% (1.5%
+per look) and random play with at most 1.5% (0.5% per look; a key gets a second look only if
+the first left it within ``UNDECIDED``).
 """
 
 from __future__ import annotations
@@ -67,13 +71,7 @@ from screen_agent.probe.change import (
     judge_change,
     new_motion_times,
 )
-from screen_agent.probe.play import (
-    DECISIONS_PER_ACTION,
-    PLAY_SIGNIFICANCE,
-    decision_features,
-    judge_play,
-    record_play,
-)
+from screen_agent.probe.play import PLAY_SIGNIFICANCE, play_decisions, play_look
 from screen_agent.profile import GameProfile
 from screen_agent.reward.reader import RewardReader
 
@@ -96,7 +94,8 @@ MAX_FAILED_RESTARTS = 3
 """Restarts in a row after which the game is still over: the restart sequence does not work."""
 
 UNDECIDED = 0.2
-"""An action that failed with at most this chance is tried again with as many trials more."""
+"""An action that failed with at most this chance is tried again with as many trials more, and
+after random play, played again (see the module docstring)."""
 
 NO_EFFECT = "no visible effect: does this key reach the game?"
 COINCIDENCE = "changes seen as often without it: the game moving on its own?"
@@ -671,24 +670,35 @@ def _play_look(
     reader: RewardReader | None = None,
 ) -> dict[int, ActionReport]:
     """The third look (:mod:`.play`) for ``actions``: a report for each."""
-    names = ", ".join(profile.actions[i].name for i in actions)
-    seconds = DECISIONS_PER_ACTION * len(profile.actions) / profile.decisions_per_second
-    if on_trial is not None:
-        on_trial(f"{names}: random play for about {seconds:.0f} s (still not clear)")
+
+    def named(indices: list[int]) -> str:
+        return ", ".join(profile.actions[i].name for i in indices)
+
+    def say(text: str) -> None:
+        if on_trial is not None:
+            on_trial(text)
+
+    seconds = play_decisions(profile) / profile.decisions_per_second
+    say(f"{named(actions)}: random play for about {seconds:.0f} s (still not clear)")
+
+    def again(close: list[int]) -> None:
+        seconds = play_decisions(profile, close) / profile.decisions_per_second
+        say(
+            f"{named(close)}: random play again for about {seconds:.0f} s, holding "
+            f"{'it' if len(close) == 1 else 'them'} more often (close, not yet clear)"
+        )
 
     def restart(reason: str) -> None:
-        if on_trial is not None:
-            on_trial(f"the restart sequence ({reason})")
+        say(f"the restart sequence ({reason})")
         sink.restart()
         time.sleep(settings.settle_s)
 
     ended = reader if reader is not None and any(r.common.game_over for r in reader.rules) else None
-    seen = record_play(profile, source, sink, rng, ended, restart)
-    features = decision_features(seen)
-    judged: dict[int, ActionReport] = {}
-    for index in actions:
-        verdict = judge_play(seen, index, profile.noop_action, rng, features)
-        report = ActionReport(
+    verdicts = play_look(
+        profile, source, sink, actions, rng, ended, restart, again_below=UNDECIDED, on_again=again
+    )
+    return {
+        index: ActionReport(
             name=profile.actions[index].name,
             keys=profile.actions[index].keys,
             responded=verdict.beyond,
@@ -698,8 +708,8 @@ def _play_look(
             chance=verdict.chance,
             basis="play",
         )
-        judged[index] = report
-    return judged
+        for index, verdict in verdicts.items()
+    }
 
 
 def _only(seen: ProbeRecord, actions: list[int]) -> ProbeRecord:

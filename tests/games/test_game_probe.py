@@ -39,7 +39,10 @@ fire / all but left and fire; xjump every action / all but right; Pac-Man up and
 found every action of every game (xgalaga's fire by its second look of trials, right+fire
 and Pac-Man's left, right and up by random play). Since random play also counts how often
 the action was held lately (xjump's momentum), the clean-clone CI run (2026-12-01) found
-every action but xgalaga's fire and Pac-Man's up. The hard cases, which may still be missed
+every action but xgalaga's fire and Pac-Man's up. Random play now plays an action it left
+close again, favouring it: in the two runs here since (2026-12-01) Pac-Man's down was found
+that way once; up was missed at 4.8% after it and at 54% (random play alone left it far from
+close), xgalaga's fire at 2% and 19% (the trials' closest). The hard cases, which may still be missed
 now and then: xgalaga's fire (its shots are thin and many are in flight already; random play
 has never found it) and Pac-Man's arrows (a turn waits for the next crossing, and the next
 arrow overrides it)."""
