@@ -43,9 +43,10 @@ An action that still fails gets a third look (:mod:`.play`): random play of all 
 the decision rate, as the agent will play, comparing what follows its decisions with what
 follows the no-op's (a turn that waits for the next crossing, a small shot fired wherever the
 player is). An action that random play leaves close (its chance at most ``UNDECIDED``) is
-played again, up to twice, in random play that holds it more often (:func:`.play.play_look`),
-and judged on all the plays: a turn shows only where the runner meets a crossing, and one play
-may bring it to few. A key with no effect passes the trials with a chance of at most 3% (1.5%
+played again, up to twice, in random play that holds it more often, then in random play that
+holds it now and then (:func:`.play.play_look`), and judged on all the plays: a turn shows only
+where the runner meets a crossing, and one play may bring it to few; a shot shows only when the
+last ones have left the screen. A key with no effect passes the trials with a chance of at most 3% (1.5%
 per look) and random play with at most 1.5% (0.5% per look; a key gets a second look only if
 the first left it within ``UNDECIDED``).
 """
@@ -71,7 +72,7 @@ from screen_agent.probe.change import (
     judge_change,
     new_motion_times,
 )
-from screen_agent.probe.play import PLAY_SIGNIFICANCE, play_decisions, play_look
+from screen_agent.probe.play import PLAY_SIGNIFICANCE, play_look, play_seconds
 from screen_agent.profile import GameProfile
 from screen_agent.reward.reader import RewardReader
 
@@ -678,14 +679,19 @@ def _play_look(
         if on_trial is not None:
             on_trial(text)
 
-    seconds = play_decisions(profile) / profile.decisions_per_second
-    say(f"{named(actions)}: random play for about {seconds:.0f} s (still not clear)")
+    say(f"{named(actions)}: random play for about {play_seconds(profile):.0f} s (still not clear)")
 
-    def again(close: list[int]) -> None:
-        seconds = play_decisions(profile, close) / profile.decisions_per_second
+    def again(close: list[int], spaced: bool) -> None:
+        them = "it" if len(close) == 1 else "them"
+        how = (
+            f"holding {them} now and then, among more no-op (an effect that needs time "
+            "to recover, such as a shot that must leave the screen first)"
+            if spaced
+            else f"holding {them} more often (close, not yet clear)"
+        )
         say(
-            f"{named(close)}: random play again for about {seconds:.0f} s, holding "
-            f"{'it' if len(close) == 1 else 'them'} more often (close, not yet clear)"
+            f"{named(close)}: random play again for about "
+            f"{play_seconds(profile, close, spaced):.0f} s, {how}"
         )
 
     def restart(reason: str) -> None:

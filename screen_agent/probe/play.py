@@ -29,13 +29,30 @@ statistic becomes the share of relabellings at least as extreme, and the test ta
 smaller of the two shares, so looking twice costs at most a factor of two.
 
 An action that one play leaves close (:func:`play_look`) is played again, up to twice, in
-random play that favours it: it and the no-op each get as many decisions as in the first play,
-the actions not in doubt a small share, so each such play is shorter than the first; all the
-plays are judged as one. A key and the no-op stay equally likely in every play, so their labels
-stay exchangeable and the test exact. On recordings of Pac-Man's random play (its up and down
-turn only at the next crossing, and random play keeps it near its start), the first play alone
-missed up on each of three (8-13%) and down on two (15-17%); joined to one favoured play, up
-was found on 6 of 9 pairs and down on 7 of 9; joined to two, both on all 4 triples.
+random play that favours it, and all the plays are judged as one. The first such play holds it
+as often as the no-op, the actions not in doubt a small share, so it is shorter than the first
+play. On recordings of Pac-Man's random play (its up and down turn only at the next crossing,
+and random play keeps it near its start), the first play alone missed up on each of three
+(8-13%) and down on two (15-17%); joined to one favoured play, up was found on 6 of 9 pairs and
+down on 7 of 9.
+
+The second is *spaced*: the action at a quarter of the no-op's share, and the actions that hold
+one of its keys not at all. Many effects need time to recover: a shooter allows a few shots on
+screen at once (xgalaga three, Space Invaders one), a jump must land first. Pressed as often as
+in the plays before, such a key mostly finds its effect used up; pressed now and then, it shows
+nearly every time. On recordings of xgalaga, a spaced play alone found its fire at 2.6% and
+0.15% where a play favouring it the first way left it at 87% and 36%; after one favoured play
+of the first way, a spaced one brought it to 0.3% and 0.6% where a second of the first way
+left it at 22%; joined also to a first play that had left it close, at 0.1% on both (0.15% and 0.4%
+with a second of the first way). Pac-Man's turns, which need no recovery, were found on all 3
+such triples, as with two favoured plays of the first way.
+
+Within one play every decision is drawn the same way, so an action's and the no-op's labels
+are exchangeable there, but not across plays that draw them in other shares: labels are
+relabelled within each play, and each feature is ranked within each play (a play that came
+later, with the game elsewhere, is not compared with an earlier one). On the 9 Pac-Man pairs of
+a first play and a favoured one, this found up on 6 and down on 6, one pooled ranking up on 6
+and down on 7.
 """
 
 from __future__ import annotations
@@ -50,7 +67,7 @@ import numpy as np
 
 from screen_agent.capture.frame import FrameSource, crop
 from screen_agent.input.sink import KeySink
-from screen_agent.probe.change import displacement, flow, rank_columns, rank_sum_z
+from screen_agent.probe.change import displacement, flow, rank_columns
 from screen_agent.profile import GameProfile
 from screen_agent.reward.reader import RewardReader
 
@@ -67,7 +84,11 @@ pairs of recordings and down on 7 of 9; with two, both on all 4 triples."""
 FAVOURED_OTHERS = 0.25
 """In play that favours some actions (:func:`record_play`'s ``favoured``): the share of
 decisions left to the other actions, which keep the game going its usual ways; the favoured
-actions and the no-op share the rest equally."""
+actions and the no-op share the rest, equally or (spaced) as :data:`SPACED_SHARE` says."""
+SPACED_SHARE = 0.25
+"""In spaced play: each favoured action's share of the decisions over the no-op's. On recordings
+of xgalaga, whose fire allows three shots on screen at once, fire at 0.15 of the decisions
+(0.6 for the no-op) found it where fire at 0.375 (as often as the no-op) did not."""
 DIFF_LEVEL = 20
 """Grey levels a pixel of the half-size frame must change by to count as changed."""
 BANDS = 12
@@ -105,17 +126,22 @@ class PlayRecord:
     """When each decision's frame was grabbed (``time.monotonic()`` seconds)."""
     period_s: float
     """The decision period the grabs were meant to keep, seconds."""
+    plays: list[int]
+    """Which play each decision came from (0, 1, ...: plays may draw actions in other shares,
+    so :func:`judge_play` relabels and ranks within each)."""
 
     def extended(self, more: PlayRecord) -> PlayRecord:
-        """This record and ``more`` (recorded after it) as one; ``more``'s games are numbered
-        on, so no decision is compared across the two."""
+        """This record and ``more`` (recorded after it) as one; ``more``'s games and plays are
+        numbered on, so no decision is compared across the two."""
         offset = 1 + max(self.games, default=-1)
+        plays = 1 + max(self.plays, default=-1)
         return PlayRecord(
             [*self.frames, *more.frames],
             [*self.actions, *more.actions],
             [*self.games, *(g + offset if g >= 0 else g for g in more.games)],
             [*self.times, *more.times],
             self.period_s,
+            [*self.plays, *(p + plays for p in more.plays)],
         )
 
 
@@ -142,19 +168,19 @@ def record_play(
     restart: Callable[[str], None] | None = None,
     decisions_per_action: int = DECISIONS_PER_ACTION,
     favoured: list[int] | None = None,
+    spaced: bool = False,
 ) -> PlayRecord:
     """Hold a random action of the profile at each decision of the profile's rate, until the
     no-op has had about ``decisions_per_action`` decisions.
 
-    Every action is equally likely, or with ``favoured`` (indices of actions) each of those and
-    the no-op is, and the other actions share :data:`FAVOURED_OTHERS` of the decisions: an
-    action and the no-op stay equally likely, as the test of :func:`judge_play` needs.
-    ``reader``'s game-over rules end a game, and ``restart`` (given a reason) starts the next;
-    decisions close to a game over are not compared across it (see :func:`judge_play`).
+    Every action is equally likely, or with ``favoured`` (indices of actions) the shares of
+    :func:`play_shares`; each decision is drawn on its own, as the test of :func:`judge_play`
+    needs. ``reader``'s game-over rules end a game, and ``restart`` (given a reason) starts the
+    next; decisions close to a game over are not compared across it (see :func:`judge_play`).
     """
     count = len(profile.actions)
-    weights = play_shares(profile, favoured) if favoured else None
-    total = play_decisions(profile, favoured, decisions_per_action)
+    weights = play_shares(profile, favoured, spaced) if favoured else None
+    total = play_decisions(profile, favoured, decisions_per_action, spaced)
     period = 1.0 / profile.decisions_per_second
     frames: list[np.ndarray] = []
     held: list[int] = []
@@ -194,7 +220,7 @@ def record_play(
         if wait > 0:
             time.sleep(wait)
     sink.release_all()
-    return PlayRecord(frames, held, games, times, period)
+    return PlayRecord(frames, held, games, times, period, [0] * len(held))
 
 
 def play_features(before: np.ndarray, at: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -290,15 +316,22 @@ def judge_play(
     picked = [int(t) for t in judged if int(t) in position]
     if k == 0 or k == len(either) or not picked:
         return PlayVerdict(1.0, k, 0)
+    plays = np.asarray(seen.plays)
+    # Each play's labels trade places only among that play's decisions (the module docstring).
     drawn = np.zeros((shuffles, len(either)))
-    np.put_along_axis(drawn, rng.random((shuffles, len(either))).argsort(axis=1)[:, :k], 1, axis=1)
+    for play in np.unique(plays[either]):
+        members = np.flatnonzero(plays[either] == play)
+        count = int(truth[members].sum())
+        chosen = members[rng.random((shuffles, len(members))).argsort(axis=1)[:, :count]]
+        np.put_along_axis(drawn, chosen, 1, axis=1)
     labellings = np.vstack([truth[None, :], drawn])  # row 0: the true labels
     values = np.vstack([features[t] for t in picked])
     spread = values.std(axis=0) > 0
     if not spread.any():
         return PlayVerdict(1.0, k, 0)
-    ranks = rank_columns(values[:, spread])
-    own = rank_sum_z(labellings[:, [position[t] for t in picked]], ranks)
+    in_play = plays[picked]
+    ranks = ranks_within(values[:, spread], in_play)
+    own = rank_sum_z_within(labellings[:, [position[t] for t in picked]], ranks, in_play)
     # Each family's statistic as a share of labellings at least as extreme (its own scale),
     # and the smaller of the two: the test pays for looking twice, and for nothing more.
     shares = [_share_at_least(np.abs(own).max(axis=1))]
@@ -326,31 +359,33 @@ def play_look(
     reader: RewardReader | None = None,
     restart: Callable[[str], None] | None = None,
     again_below: float = 0.0,
-    on_again: Callable[[list[int]], None] | None = None,
+    on_again: Callable[[list[int], bool], None] | None = None,
     decisions_per_action: int = DECISIONS_PER_ACTION,
 ) -> dict[int, PlayVerdict]:
     """Random play of all the profile's actions, and a verdict for each of ``actions``.
 
     Actions left close (not found, chance at most ``again_below``) are played again, up to
-    :data:`PLAYS_AGAIN` times: random play that favours them (``on_again`` is told which,
-    first), judged together with the plays before. An effect that shows only now and then (a
-    turn only where the runner meets a crossing) gets more decisions to show in, in less time
-    than playing every action again would take. A key with no effect passes each look with a
-    chance of at most :data:`PLAY_SIGNIFICANCE`. ``decisions_per_action``: as
-    :func:`record_play`'s, in each play.
+    :data:`PLAYS_AGAIN` times: random play that favours them, the second time spaced (the
+    module docstring; ``on_again`` is told which actions and whether spaced, first), judged
+    together with the plays before. An effect that shows only now and then (a turn only where
+    the runner meets a crossing, a shot only when the last ones are gone) gets more decisions
+    to show in, in less time than playing every action again would take. A key with no effect
+    passes each look with a chance of at most :data:`PLAY_SIGNIFICANCE`.
+    ``decisions_per_action``: as :func:`record_play`'s, in each play.
     """
     seen = record_play(profile, source, sink, rng, reader, restart, decisions_per_action)
     features = decision_features(seen)
     noop = profile.noop_action
     verdicts = {i: judge_play(seen, i, noop, rng, features) for i in actions}
-    for _ in range(PLAYS_AGAIN):
+    for again in range(PLAYS_AGAIN):
         close = [i for i, v in verdicts.items() if PLAY_SIGNIFICANCE < v.chance <= again_below]
         if not close:
             break
+        spaced = again % 2 == 1
         if on_again is not None:
-            on_again(close)
+            on_again(close, spaced)
         more = record_play(
-            profile, source, sink, rng, reader, restart, decisions_per_action, favoured=close
+            profile, source, sink, rng, reader, restart, decisions_per_action, close, spaced
         )
         seen = seen.extended(more)
         features = decision_features(seen)
@@ -358,16 +393,32 @@ def play_look(
     return verdicts
 
 
-def play_shares(profile: GameProfile, favoured: list[int] | None = None) -> np.ndarray:
-    """Each action's share of the decisions of :func:`record_play` (see there)."""
+def play_shares(
+    profile: GameProfile, favoured: list[int] | None = None, spaced: bool = False
+) -> np.ndarray:
+    """Each action's share of the decisions of :func:`record_play`: all alike, or with
+    ``favoured`` (indices of actions, not the no-op) the other actions share
+    :data:`FAVOURED_OTHERS` and the favoured ones and the no-op the rest, equally or, spaced,
+    each favoured one :data:`SPACED_SHARE` of the no-op's. Spaced play leaves out the other
+    actions that hold one of a favoured action's keys (their presses would use up its effect
+    too)."""
     count = len(profile.actions)
     if not favoured:
         return np.full(count, 1 / count)
-    shared = sorted({*favoured, profile.noop_action})
-    others = [i for i in range(count) if i not in shared]
+    noop = profile.noop_action
+    chosen = sorted(set(favoured) - {noop})
+    keys = {key for i in chosen for key in profile.actions[i].keys}
+    others = [
+        i
+        for i in range(count)
+        if i not in chosen and i != noop and not (spaced and keys & set(profile.actions[i].keys))
+    ]
     shares = np.zeros(count)
     shares[others] = FAVOURED_OTHERS / max(1, len(others))
-    shares[shared] = (1 - shares.sum()) / len(shared)
+    rest = 1 - shares.sum()
+    weight = SPACED_SHARE if spaced else 1.0
+    shares[noop] = rest / (1 + weight * len(chosen))
+    shares[chosen] = weight * shares[noop]
     return shares
 
 
@@ -375,11 +426,20 @@ def play_decisions(
     profile: GameProfile,
     favoured: list[int] | None = None,
     decisions_per_action: int = DECISIONS_PER_ACTION,
+    spaced: bool = False,
 ) -> int:
     """How many decisions :func:`record_play` takes: enough for ``decisions_per_action`` of
-    the no-op's (at the profile's rate: this over ``decisions_per_second`` seconds)."""
-    share = play_shares(profile, favoured)[profile.noop_action]
+    the no-op's."""
+    share = play_shares(profile, favoured, spaced)[profile.noop_action]
     return math.ceil(decisions_per_action / share - 1e-6)
+
+
+def play_seconds(
+    profile: GameProfile, favoured: list[int] | None = None, spaced: bool = False
+) -> float:
+    """How long :func:`record_play` plays at the profile's decision rate, restarts aside,
+    seconds."""
+    return play_decisions(profile, favoured, spaced=spaced) / profile.decisions_per_second
 
 
 def _share_at_least(statistic: np.ndarray) -> np.ndarray:
@@ -410,8 +470,8 @@ def _recent_count_statistic(
     spread = values.std(axis=0) > 0
     if not spread.any():
         return None
-    ranks = rank_columns(values[:, spread])
-    ranks = (ranks - ranks.mean(axis=0)) / ranks.std(axis=0)
+    in_play = np.asarray(seen.plays)[judged]
+    ranks = ranks_within(values[:, spread], in_play)
     games = np.asarray(seen.games)
     held_action = np.zeros((len(labellings), len(games) + 1))
     held_action[:, either + 1] = labellings
@@ -420,7 +480,43 @@ def _recent_count_statistic(
     game_start = np.maximum.accumulate(np.where(starts_game, np.arange(len(games)), 0))
     first = np.maximum(judged - RECENT_DECISIONS + 1, game_start[judged])
     counts = so_far[:, judged + 1] - so_far[:, first]
-    counts -= counts.mean(axis=1, keepdims=True)
-    scale = counts.std(axis=1, keepdims=True)
-    counts = np.divide(counts, scale, out=np.zeros_like(counts), where=scale > 0)
+    for play in np.unique(in_play):
+        mine = counts[:, in_play == play]
+        mine -= mine.mean(axis=1, keepdims=True)
+        scale = mine.std(axis=1, keepdims=True)
+        counts[:, in_play == play] = np.divide(
+            mine, scale, out=np.zeros_like(mine), where=scale > 0
+        )
     return np.abs(counts @ ranks / math.sqrt(len(judged))).max(axis=1)
+
+
+def ranks_within(values: np.ndarray, plays: np.ndarray) -> np.ndarray:
+    """Ranks of each column of a (decisions, features) array among the decisions of the same
+    play, centred and scaled to unit spread there (0 where a play's values are all equal), so
+    that every play's decisions weigh alike."""
+    out = np.zeros(values.shape)
+    for play in np.unique(plays):
+        mine = plays == play
+        ranks = rank_columns(values[mine])
+        ranks -= ranks.mean(axis=0)
+        spread = ranks.std(axis=0)
+        out[mine] = np.divide(ranks, spread, out=np.zeros_like(ranks), where=spread > 0)
+    return out
+
+
+def rank_sum_z_within(labels: np.ndarray, ranks: np.ndarray, plays: np.ndarray) -> np.ndarray:
+    """:func:`~screen_agent.probe.change.rank_sum_z` summed over plays: for each labelling (a
+    row of 0/1 ``labels``) and each column of ``ranks`` (:func:`ranks_within`), the labelled
+    decisions' rank sums over their mean under labels drawn within each play with the row's
+    count of 1s there, in standard deviations (0 where nothing varies); one play gives
+    ``rank_sum_z`` exactly."""
+    total = labels @ ranks
+    variance = np.zeros(total.shape)
+    for play in np.unique(plays):
+        mine = plays == play
+        n = int(mine.sum())
+        if n < 2:
+            continue
+        k = labels[:, mine].sum(axis=1, keepdims=True)
+        variance += k * (n - k) / (n * (n - 1)) * (ranks[mine] ** 2).sum(axis=0)
+    return np.divide(total, np.sqrt(variance), out=np.zeros_like(total), where=variance > 0)

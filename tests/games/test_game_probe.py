@@ -42,9 +42,13 @@ the action was held lately (xjump's momentum), the clean-clone CI run (2026-12-0
 every action but xgalaga's fire and Pac-Man's up. Random play now plays an action it left
 close again, favouring it: in the two runs here since (2026-12-01) Pac-Man's down was found
 that way once; up was missed at 4.8% after it and at 54% (random play alone left it far from
-close), xgalaga's fire at 2% and 19% (the trials' closest). The hard cases, which may still be missed
-now and then: xgalaga's fire (its shots are thin and many are in flight already; random play
-has never found it) and Pac-Man's arrows (a turn waits for the next crossing, and the next
+close), xgalaga's fire at 2% and 19% (the trials' closest). The clean-clone run after that
+(2026-12-01) found every action of every game but xgalaga's fire (51.9%, the trials'
+closest). The second favoured play is now spaced (fire held now and then, left+fire and
+right+fire not at all), which found fire on recordings where a second play of the first way
+did not; it is taken only when the first play left fire close. The hard cases, which may
+still be missed now and then: xgalaga's fire (its shots are thin, at most three fly at once,
+and random play mostly finds them all in flight) and Pac-Man's arrows (a turn waits for the next crossing, and the next
 arrow overrides it)."""
 
 TURNS_ONLY = {"pacman-html"}
