@@ -184,9 +184,7 @@ def test_random_play_can_favour_actions_and_keeps_each_level_with_the_noop() -> 
     assert not sink.held
 
 
-def test_spaced_play_holds_a_favoured_action_now_and_then_and_not_the_actions_sharing_its_keys() -> (
-    None
-):
+def test_spaced_play_holds_an_action_now_and_then_and_not_those_sharing_its_keys() -> None:
     """A shot that must leave the screen before the next: spaced play holds fire at a quarter
     of the no-op's share, and left+fire (which would use up the shots too) not at all."""
     game = GameProfile(

@@ -43,9 +43,9 @@ in the plays before, such a key mostly finds its effect used up; pressed now and
 nearly every time. On recordings of xgalaga, a spaced play alone found its fire at 2.6% and
 0.15% where a play favouring it the first way left it at 87% and 36%; after one favoured play
 of the first way, a spaced one brought it to 0.3% and 0.6% where a second of the first way
-left it at 22%; joined also to a first play that had left it close, at 0.1% on both (0.15% and 0.4%
-with a second of the first way). Pac-Man's turns, which need no recovery, were found on all 3
-such triples, as with two favoured plays of the first way.
+left it at 22%; joined also to a first play that had left it close, to 0.1% on both (0.15% and
+0.4% with a second of the first way). Pac-Man's turns, which need no recovery, were found on
+all 3 such triples, as with two favoured plays of the first way.
 
 Within one play every decision is drawn the same way, so an action's and the no-op's labels
 are exchangeable there, but not across plays that draw them in other shares: labels are

@@ -48,8 +48,8 @@ closest). The second favoured play is now spaced (fire held now and then, left+f
 right+fire not at all), which found fire on recordings where a second play of the first way
 did not; it is taken only when the first play left fire close. The hard cases, which may
 still be missed now and then: xgalaga's fire (its shots are thin, at most three fly at once,
-and random play mostly finds them all in flight) and Pac-Man's arrows (a turn waits for the next crossing, and the next
-arrow overrides it)."""
+and random play mostly finds them all in flight) and Pac-Man's arrows (a turn waits for the
+next crossing, and the next arrow overrides it)."""
 
 TURNS_ONLY = {"pacman-html"}
 """Games whose keys only change a direction the game applies later (Pac-Man turns at the next
