@@ -42,13 +42,13 @@ chance, while a key whose effect was only blurred gets twice the evidence.
 An action that still fails gets a third look (:mod:`.play`): random play of all the actions at
 the decision rate, as the agent will play, comparing what follows its decisions with what
 follows the no-op's (a turn that waits for the next crossing, a small shot fired wherever the
-player is). An action that random play does not find is played again in random play that
-holds it more often, and if still close (its chance at most ``UNDECIDED``), in random play that
+player is). An action that random play leaves close (its chance at most ``UNDECIDED``) is
+played again, up to twice, in random play that holds it more often, then in random play that
 holds it now and then (:func:`.play.play_look`), and judged on all the plays: a turn shows only
 where the runner meets a crossing, and one play may bring it to few; a shot shows only when the
 last ones have left the screen. A key with no effect passes the trials with a chance of at most
-3% (1.5% per look) and random play with at most 1% (0.5% for the first look, 0.25% for each
-favoured one).
+3% (1.5% per look) and random play with at most 1.5% (0.5% per look; a key gets a second look
+only if the first left it within ``UNDECIDED``).
 """
 
 from __future__ import annotations
@@ -96,12 +96,7 @@ MAX_FAILED_RESTARTS = 3
 
 UNDECIDED = 0.2
 """An action that failed with at most this chance is tried again with as many trials more, and
-after random play's first favoured play, played again (see the module docstring)."""
-PLAY_AGAIN_BELOW = (1.0, UNDECIDED)
-"""After random play's first play, a favoured play for every action it did not find, then a
-spaced one for those still close (:func:`.play.play_look`). On xgalaga (a local run under
-Xvfb), the first play left fire far from significance in most runs, so that it got no favoured
-play when only close actions did; with one for every action not found, fire was found."""
+after random play, played again (see the module docstring)."""
 
 NO_EFFECT = "no visible effect: does this key reach the game?"
 COINCIDENCE = "changes seen as often without it: the game moving on its own?"
@@ -692,7 +687,7 @@ def _play_look(
             f"holding {them} now and then, among more no-op (an effect that needs time "
             "to recover, such as a shot that must leave the screen first)"
             if spaced
-            else f"holding {them} more often (not found yet)"
+            else f"holding {them} more often (close, not yet clear)"
         )
         say(
             f"{named(close)}: random play again for about "
@@ -706,7 +701,7 @@ def _play_look(
 
     ended = reader if reader is not None and any(r.common.game_over for r in reader.rules) else None
     verdicts = play_look(
-        profile, source, sink, actions, rng, ended, restart, PLAY_AGAIN_BELOW, again
+        profile, source, sink, actions, rng, ended, restart, again_below=UNDECIDED, on_again=again
     )
     return {
         index: ActionReport(

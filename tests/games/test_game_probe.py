@@ -46,13 +46,10 @@ close), xgalaga's fire at 2% and 19% (the trials' closest). The clean-clone run 
 (2026-12-01) found every action of every game but xgalaga's fire (51.9%, the trials'
 closest). The second favoured play is now spaced (fire held now and then, left+fire and
 right+fire not at all), which found fire on recordings where a second play of the first way
-did not. Its clean-clone run found every action of every game; a run here after it missed
-fire again (the trials' closest 7%, random play further: no favoured play). So every action
-random play does not find now gets the first favoured play, close or not; in a run here with
-that, fire was found by the spaced play after it. The hard cases, which may still be missed
-now and then: xgalaga's fire (its shots are thin, at most three fly at once, and random play
-mostly finds them all in flight) and Pac-Man's arrows (a turn waits for the next crossing,
-and the next arrow overrides it)."""
+did not; it is taken only when the first play left fire close. The hard cases, which may
+still be missed now and then: xgalaga's fire (its shots are thin, at most three fly at once,
+and random play mostly finds them all in flight) and Pac-Man's arrows (a turn waits for the
+next crossing, and the next arrow overrides it)."""
 
 TURNS_ONLY = {"pacman-html"}
 """Games whose keys only change a direction the game applies later (Pac-Man turns at the next
