@@ -115,7 +115,9 @@ def test_random_play_finds_keys_whose_pushes_add_up() -> None:
             Action("right", ("right",)),
             Action("dead", ("x",)),
         ),
-        decisions_per_second=60.0,
+        # A pace a loaded machine keeps: at 60 a second, a clean-clone CI run had half the
+        # grabs late (their decisions are left out) and missed left at 2%.
+        decisions_per_second=30.0,
     )
     for seed in range(2):
         sink = RecordingSink(game)
