@@ -163,16 +163,40 @@ def rank_columns(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def rank_sum_z(labels: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+def centred_ranks(values: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Ranks of each column of a (samples, features) array among the samples of the same group
+    (all one group by default), centred and scaled to unit spread there (0 where a group's
+    values are all equal), so that every group's samples weigh alike in :func:`rank_sum_z`."""
+    groups = np.zeros(len(values), dtype=int) if groups is None else np.asarray(groups)
+    out = np.zeros(values.shape)
+    for group in np.unique(groups):
+        mine = groups == group
+        ranks = rank_columns(values[mine])
+        ranks -= ranks.mean(axis=0)
+        spread = ranks.std(axis=0)
+        out[mine] = np.divide(ranks, spread, out=np.zeros_like(ranks), where=spread > 0)
+    return out
+
+
+def rank_sum_z(
+    labels: np.ndarray, ranks: np.ndarray, groups: np.ndarray | None = None
+) -> np.ndarray:
     """Standardised rank sums: for each labelling (a row of 0/1 ``labels``) and each column of
-    ``ranks`` (:func:`rank_columns` of ``n`` values), how far the labelled values' rank sum
-    lies from its mean under random labels with the row's count of 1s, in standard deviations
-    (ties counted; 0 for a row of all 0s or all 1s); shape (labellings, columns)."""
-    n = ranks.shape[0]
-    k = labels.sum(axis=1, keepdims=True)
-    sd = np.sqrt(k * (n - k) / (n * (n - 1)) * ((ranks - (n + 1) / 2) ** 2).sum(axis=0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(sd > 0, (labels @ ranks - k * (n + 1) / 2) / sd, 0.0)
+    ``ranks`` (:func:`centred_ranks` with the same ``groups``), how far the labelled samples'
+    rank sum lies from its mean under labels drawn within each group with the row's count of 1s
+    there, in standard deviations (ties counted; 0 where nothing varies); shape (labellings,
+    columns). Summed over groups, each weighing alike."""
+    groups = np.zeros(ranks.shape[0], dtype=int) if groups is None else np.asarray(groups)
+    total = labels @ ranks
+    variance = np.zeros(total.shape)
+    for group in np.unique(groups):
+        mine = groups == group
+        n = int(mine.sum())
+        if n < 2:
+            continue
+        k = labels[:, mine].sum(axis=1, keepdims=True)
+        variance += k * (n - k) / (n * (n - 1)) * (ranks[mine] ** 2).sum(axis=0)
+    return np.divide(total, np.sqrt(variance), out=np.zeros_like(total), where=variance > 0)
 
 
 @dataclass(frozen=True)
@@ -214,7 +238,7 @@ def judge_change(
     spread = values.std(axis=0) > 0
     if not spread.any():
         return ChangeVerdict(1.0, 0, int(np.median(values[:k, 0])), 0)
-    ranks = rank_columns(values[:, spread])
+    ranks = centred_ranks(values[:, spread])
     two_sided = (np.arange(values.shape[1]) >= values.shape[1] - signed)[spread]
 
     def statistic(labels: np.ndarray) -> np.ndarray:

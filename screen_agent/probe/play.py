@@ -67,7 +67,7 @@ import numpy as np
 
 from screen_agent.capture.frame import FrameSource, crop
 from screen_agent.input.sink import KeySink
-from screen_agent.probe.change import displacement, flow, rank_columns
+from screen_agent.probe.change import centred_ranks, displacement, flow, rank_sum_z
 from screen_agent.profile import GameProfile
 from screen_agent.reward.reader import RewardReader
 
@@ -330,8 +330,8 @@ def judge_play(
     if not spread.any():
         return PlayVerdict(1.0, k, 0)
     in_play = plays[picked]
-    ranks = ranks_within(values[:, spread], in_play)
-    own = rank_sum_z_within(labellings[:, [position[t] for t in picked]], ranks, in_play)
+    ranks = centred_ranks(values[:, spread], in_play)
+    own = rank_sum_z(labellings[:, [position[t] for t in picked]], ranks, in_play)
     # Each family's statistic as a share of labellings at least as extreme (its own scale),
     # and the smaller of the two: the test pays for looking twice, and for nothing more.
     shares = [_share_at_least(np.abs(own).max(axis=1))]
@@ -471,7 +471,7 @@ def _recent_count_statistic(
     if not spread.any():
         return None
     in_play = np.asarray(seen.plays)[judged]
-    ranks = ranks_within(values[:, spread], in_play)
+    ranks = centred_ranks(values[:, spread], in_play)
     games = np.asarray(seen.games)
     held_action = np.zeros((len(labellings), len(games) + 1))
     held_action[:, either + 1] = labellings
@@ -488,35 +488,3 @@ def _recent_count_statistic(
             mine, scale, out=np.zeros_like(mine), where=scale > 0
         )
     return np.abs(counts @ ranks / math.sqrt(len(judged))).max(axis=1)
-
-
-def ranks_within(values: np.ndarray, plays: np.ndarray) -> np.ndarray:
-    """Ranks of each column of a (decisions, features) array among the decisions of the same
-    play, centred and scaled to unit spread there (0 where a play's values are all equal), so
-    that every play's decisions weigh alike."""
-    out = np.zeros(values.shape)
-    for play in np.unique(plays):
-        mine = plays == play
-        ranks = rank_columns(values[mine])
-        ranks -= ranks.mean(axis=0)
-        spread = ranks.std(axis=0)
-        out[mine] = np.divide(ranks, spread, out=np.zeros_like(ranks), where=spread > 0)
-    return out
-
-
-def rank_sum_z_within(labels: np.ndarray, ranks: np.ndarray, plays: np.ndarray) -> np.ndarray:
-    """:func:`~screen_agent.probe.change.rank_sum_z` summed over plays: for each labelling (a
-    row of 0/1 ``labels``) and each column of ``ranks`` (:func:`ranks_within`), the labelled
-    decisions' rank sums over their mean under labels drawn within each play with the row's
-    count of 1s there, in standard deviations (0 where nothing varies); one play gives
-    ``rank_sum_z`` exactly."""
-    total = labels @ ranks
-    variance = np.zeros(total.shape)
-    for play in np.unique(plays):
-        mine = plays == play
-        n = int(mine.sum())
-        if n < 2:
-            continue
-        k = labels[:, mine].sum(axis=1, keepdims=True)
-        variance += k * (n - k) / (n * (n - 1)) * (ranks[mine] ** 2).sum(axis=0)
-    return np.divide(total, np.sqrt(variance), out=np.zeros_like(total), where=variance > 0)
