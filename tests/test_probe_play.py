@@ -26,12 +26,22 @@ from screen_agent.probe.play import (
 from screen_agent.profile import Action, GameProfile
 
 
-def profile() -> GameProfile:
+def profile(
+    name: str = "nudge",
+    actions: tuple[str, ...] = ("right", "dead"),
+    decisions_per_second: float = 60.0,
+) -> GameProfile:
+    """A 160x160 game of a no-op and ``actions``: ``dead`` holds x, which no game here reads;
+    ``a_b`` holds a's and b's keys together; any other holds the key of its name."""
+
+    def keys(action: str) -> tuple[str, ...]:
+        return ("x",) if action == "dead" else tuple(action.replace("fire", "space").split("_"))
+
     return GameProfile(
-        name="nudge",
+        name=name,
         regions={"game": Region(0, 0, 160, 160)},
-        actions=(Action("noop", ()), Action("right", ("right",)), Action("dead", ("x",))),
-        decisions_per_second=60.0,
+        actions=(Action("noop", ()), *(Action(a, keys(a)) for a in actions)),
+        decisions_per_second=decisions_per_second,
     )
 
 
@@ -106,19 +116,9 @@ def test_random_play_finds_keys_whose_pushes_add_up() -> None:
     """Compared only with what follows the no-op, one decision's push is lost in the speed
     the decisions before it left (before the count of recent decisions: left missed at
     chance 68% and 86%)."""
-    game = GameProfile(
-        name="slide",
-        regions={"game": Region(0, 0, 160, 160)},
-        actions=(
-            Action("noop", ()),
-            Action("left", ("left",)),
-            Action("right", ("right",)),
-            Action("dead", ("x",)),
-        ),
-        # A pace a loaded machine keeps: at 60 a second, a clean-clone CI run had half the
-        # grabs late (their decisions are left out) and missed left at 2%.
-        decisions_per_second=30.0,
-    )
+    # A pace a loaded machine keeps: at 60 a second, a clean-clone CI run had half the grabs
+    # late (their decisions are left out) and missed left at 2%.
+    game = profile("slide", ("left", "right", "dead"), decisions_per_second=30.0)
     for seed in range(2):
         sink = RecordingSink(game)
         rng = np.random.default_rng(seed)
@@ -160,18 +160,7 @@ def test_the_probe_gives_a_failed_key_the_third_look() -> None:
 
 
 def test_random_play_can_favour_actions_and_keeps_each_level_with_the_noop() -> None:
-    game = GameProfile(
-        name="nudge5",
-        regions={"game": Region(0, 0, 160, 160)},
-        actions=(
-            Action("noop", ()),
-            Action("left", ("left",)),
-            Action("right", ("right",)),
-            Action("up", ("up",)),
-            Action("dead", ("x",)),
-        ),
-        decisions_per_second=60.0,
-    )
+    game = profile("nudge5", ("left", "right", "up", "dead"))
     sink = RecordingSink(game)
     seen = record_play(
         game, NudgeGame(sink, np.random.default_rng(1)), sink, np.random.default_rng(2),
@@ -189,19 +178,8 @@ def test_random_play_can_favour_actions_and_keeps_each_level_with_the_noop() -> 
 def test_spaced_play_holds_an_action_now_and_then_and_not_those_sharing_its_keys() -> None:
     """A shot that must leave the screen before the next: spaced play holds fire at a quarter
     of the no-op's share, and left+fire (which would use up the shots too) not at all."""
-    game = GameProfile(
-        name="shooter",
-        regions={"game": Region(0, 0, 160, 160)},
-        actions=(
-            Action("noop", ()),
-            Action("left", ("left",)),
-            Action("right", ("right",)),
-            Action("fire", ("space",)),
-            Action("left_fire", ("left", "space")),
-            Action("dead", ("x",)),
-        ),
-        decisions_per_second=60.0,
-    )
+    game = profile("shooter", ("left", "right", "fire", "left_fire", "dead"))
+    assert game.actions[4].keys == ("left", "space")
     sink = RecordingSink(game)
     seen = record_play(
         game, NudgeGame(sink, np.random.default_rng(1)), sink, np.random.default_rng(2),
