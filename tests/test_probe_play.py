@@ -272,6 +272,32 @@ def test_a_key_random_play_leaves_close_is_played_again_and_judged_on_all_plays(
     assert credited <= 1
 
 
+def test_actions_that_share_keys_get_the_spaced_play_however_far_the_first_left_them() -> None:
+    """Random play holds fire's key also in left+fire, so a shot that must leave the screen
+    first is mostly used up whenever fire is drawn, and the first play may leave fire far from
+    close (xgalaga's, 20-90% on loaded machines): an action whose keys another action holds
+    gets the spaced play anyway; one with keys of its own (dead) only when close. Here only
+    right works."""
+    game = profile("shooter", ("right", "left", "fire", "left_fire", "dead"))
+    sink = RecordingSink(game)
+    told: list[tuple[list[int], bool]] = []
+    verdicts = play_look(
+        game,
+        NudgeGame(sink, np.random.default_rng(40)),
+        sink,
+        [1, 2, 3, 4, 5],
+        np.random.default_rng(41),
+        again_below=0.2,
+        on_again=lambda close, spaced: told.append((close, spaced)),
+        decisions_per_action=DECISIONS_PER_ACTION // 2,
+    )
+    assert not sink.held
+    spaced = [close for close, is_spaced in told if is_spaced]
+    assert len(spaced) == 1 and {2, 3, 4} <= set(spaced[0]), told
+    assert verdicts[1].chance <= PLAY_SIGNIFICANCE, verdicts[1]
+    assert sum(verdicts[i].chance <= PLAY_SIGNIFICANCE for i in (2, 3, 4, 5)) <= 1, verdicts
+
+
 class ScrollingGame:
     """A 160x160 window of soft stripes that scroll right at a constant speed in wall-clock
     time (a game that moves on its own, like moon-buggy's ground): a grab taken late shows
