@@ -47,7 +47,7 @@ played again, up to twice, in random play that holds it more often, then in rand
 holds it now and then (:func:`.play.play_look`), and judged on all the plays: a turn shows only
 where the runner meets a crossing, and one play may bring it to few; a shot shows only when the
 last ones have left the screen. An action whose keys another action holds too (fire beside
-left+fire) gets the spaced play whether or not random play left it close. A key with no effect
+left+fire) gets only the spaced play, whether or not random play left it close. A key with no effect
 passes the trials with a chance of at most 3% (1.5% per look) and random play with at most 1.5%
 (0.5% per look).
 """

@@ -46,9 +46,9 @@ close), xgalaga's fire at 2% and 19% (the trials' closest). The clean-clone run 
 (2026-12-01) found every action of every game but xgalaga's fire (51.9%, the trials'
 closest). The second favoured play is now spaced (fire held now and then, left+fire and
 right+fire not at all), which found fire on recordings where a second play of the first way
-did not; it was taken only when the first play left fire close, and is now taken for every
-action not found whose key another action holds too (fire, whose space left+fire and
-right+fire hold), however far the first play left it. The hard cases, which may
+did not; it was taken only when the first play left fire close. Now an action not found whose
+key another action holds too (fire, whose space left+fire and right+fire hold) gets only the
+spaced play, however far the first play left it. The hard cases, which may
 still be missed now and then: xgalaga's fire (its shots are thin, at most three fly at once,
 and random play mostly finds them all in flight) and Pac-Man's arrows (a turn waits for the
 next crossing, and the next arrow overrides it)."""
