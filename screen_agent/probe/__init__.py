@@ -739,6 +739,14 @@ def _only(seen: ProbeRecord, actions: list[int]) -> ProbeRecord:
     )
 
 
+def format_chance(chance: float) -> str:
+    """A chance as a percentage fine enough to compare with the levels (0.5%, 1%) and never
+    shown as 0 (the permutation tests count the true labelling, so it never is)."""
+    if chance < 0.001:
+        return f"{chance:.2%}"
+    return f"{chance:.1%}" if chance < 0.1 else f"{chance:.0%}"
+
+
 def format_report(reports: list[ActionReport]) -> str:
     """A table for the terminal: one line per action, failures flagged."""
     header = f"{'action':<14} {'keys':<18} {'reacts':<8} {'delay':>9} {'pixels':>8} {'chance':>7}"
@@ -750,6 +758,6 @@ def format_report(reports: list[ActionReport]) -> str:
         keys = "+".join(r.keys) or "(none)"
         pixels = "-" if r.basis == "play" else str(r.changed_pixels)
         lines.append(
-            f"{r.name:<14} {keys:<18} {verdict:<8} {delay:>9} {pixels:>8} {r.chance:>7.0%}{flag}"
+            f"{r.name:<14} {keys:<18} {verdict:<8} {delay:>9} {pixels:>8} {format_chance(r.chance):>7}{flag}"
         )
     return "\n".join(lines)

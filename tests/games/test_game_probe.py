@@ -12,7 +12,7 @@ import pytest
 from games import GAMES, with_dead_key
 
 from screen_agent.envs.session import open_session
-from screen_agent.probe import ProbeSettings, format_report, probe
+from screen_agent.probe import ProbeSettings, format_chance, format_report, probe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("keyboard")]
 
@@ -85,7 +85,9 @@ def test_probe_finds_every_action_and_flags_a_dead_key(
     assert not verdicts.pop("dead"), format_report(reports)
     missed = [name for name, works in verdicts.items() if not works]
     # The closest each miss came, and by which test, for the summary line of a CI log.
-    closest = ", ".join(f"{r.name} {r.chance:.1%} ({r.basis})" for r in reports if r.name in missed)
+    closest = ", ".join(
+        f"{r.name} {format_chance(r.chance)} ({r.basis})" for r in reports if r.name in missed
+    )
     if game in TURNS_ONLY and len(missed) == len(verdicts):
         pytest.xfail(f"{game}: the probe found none of its keys: {closest} (see TURNS_ONLY)")
     assert len(missed) < len(verdicts), f"no key reached {game}: {format_report(reports)}"
