@@ -757,7 +757,8 @@ def format_report(reports: list[ActionReport]) -> str:
         flag = "" if r.works else f"   <- {r.verdict}"
         keys = "+".join(r.keys) or "(none)"
         pixels = "-" if r.basis == "play" else str(r.changed_pixels)
+        chance = format_chance(r.chance)
         lines.append(
-            f"{r.name:<14} {keys:<18} {verdict:<8} {delay:>9} {pixels:>8} {format_chance(r.chance):>7}{flag}"
+            f"{r.name:<14} {keys:<18} {verdict:<8} {delay:>9} {pixels:>8} {chance:>7}{flag}"
         )
     return "\n".join(lines)

@@ -378,10 +378,11 @@ def play_look(
     :data:`PLAYS_AGAIN` times: random play that favours them, the second time spaced (the
     module docstring; ``on_again`` is told which actions and whether spaced, first), judged
     together with the plays before. An action not found whose keys another action holds
-    (:func:`shares_keys`) gets only the spaced play, close or not. An effect that shows only now and then (a turn only where
-    the runner meets a crossing, a shot only when the last ones are gone) gets more decisions
-    to show in, in less time than playing every action again would take. A key with no effect
-    passes each look with a chance of at most :data:`PLAY_SIGNIFICANCE`.
+    (:func:`shares_keys`) gets only the spaced play, close or not. An effect that shows only
+    now and then (a turn only where the runner meets a crossing, a shot only when the last ones
+    are gone) gets more decisions to show in, in less time than playing every action again
+    would take. A key with no effect passes each look with a chance of at most
+    :data:`PLAY_SIGNIFICANCE`.
     ``decisions_per_action``: as :func:`record_play`'s, in each play.
     """
     seen = record_play(profile, source, sink, rng, reader, restart, decisions_per_action)
