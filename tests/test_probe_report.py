@@ -31,6 +31,7 @@ def test_chances_either_side_of_the_level_are_told_apart():
 def test_a_tiny_chance_is_never_shown_as_zero():
     """The permutation tests count the true labelling among the shuffles: chance is never 0."""
     assert chance_column(format_report([report("left", 1 / 2001)])) == ["0.05%"]
+    assert chance_column(format_report([report("left", 2 / 2001)])) == ["0.1%"]
 
 
 def test_a_large_chance_is_shown_to_the_percent():

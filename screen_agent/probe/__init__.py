@@ -742,9 +742,10 @@ def _only(seen: ProbeRecord, actions: list[int]) -> ProbeRecord:
 def format_chance(chance: float) -> str:
     """A chance as a percentage fine enough to compare with the levels (0.5%, 1%) and never
     shown as 0 (the permutation tests count the true labelling, so it never is)."""
-    if chance < 0.001:
-        return f"{chance:.2%}"
-    return f"{chance:.1%}" if chance < 0.1 else f"{chance:.0%}"
+    if chance >= 0.1:
+        return f"{chance:.0%}"
+    shown = f"{chance:.1%}"
+    return f"{chance:.2%}" if shown == "0.0%" else shown
 
 
 def format_report(reports: list[ActionReport]) -> str:
