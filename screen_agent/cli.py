@@ -309,7 +309,7 @@ def _cmd_probe(args: argparse.Namespace) -> int:
         session.close()
     print(format_report(reports))
     if args.json:
-        print(json.dumps([{**r.__dict__, "works": r.works} for r in reports]))
+        print(json.dumps([{**r.__dict__, "works": r.works, "verdict": r.verdict} for r in reports]))
     return 0 if all(r.works for r in reports) else 1
 
 

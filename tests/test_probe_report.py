@@ -2,7 +2,7 @@
 how near a miss came, so the chance must be shown finely enough to compare with the levels
 (0.5% for the change test and random play, 1% for the place test)."""
 
-from screen_agent.probe import ActionReport, format_report
+from screen_agent.probe import NO_EFFECT, NOT_CLEAR, ActionReport, format_report
 
 
 def report(name: str, chance: float, basis: str = "play") -> ActionReport:
@@ -39,3 +39,14 @@ def test_a_large_chance_is_shown_to_the_percent():
         "54%",
         "12%",
     ]
+
+
+def test_a_miss_near_the_level_is_told_apart_from_a_key_with_no_sign_of_an_effect():
+    """A turn that shows only at crossings can end just above the level (Pac-Man's up at
+    0.6%): "no visible effect: does this key reach the game?" would send the user looking for
+    a fault in a key that works."""
+    near, far = report("up", 0.006), report("dead", 0.4)
+    assert not near.works and near.verdict == NOT_CLEAR
+    assert far.verdict == NO_EFFECT
+    lines = format_report([near, far]).splitlines()
+    assert lines[1].endswith(NOT_CLEAR) and lines[2].endswith(NO_EFFECT)

@@ -33,7 +33,7 @@ from screen_agent.gui.cancellable import CancellableSink, wait_for_focus
 from screen_agent.gui.dialogs import show_error
 from screen_agent.gui.model import ProfileModel
 from screen_agent.keys import KEY_NAMES
-from screen_agent.probe import ActionReport, format_report
+from screen_agent.probe import NOT_CLEAR, ActionReport, format_report
 
 ProbeJob = Callable[[TaskControl], list[ActionReport]]
 """``job(control) -> reports``: the probe itself, run off the GUI thread; it reports what it
@@ -402,12 +402,7 @@ class ActionsEditor(QWidget):
         self.results.resizeColumnsToContents()
         self.results.setToolTip(self.report_text)
         self.results.show()
-        failing = [r.name for r in self.reports if not r.works]
-        self.status.setText(
-            f"No visible effect: {', '.join(failing)}. Does the game get these keys?"
-            if failing
-            else "Every action changes the game."
-        )
+        self.status.setText(probe_summary(self.reports))
         self._probe_done()
 
     def _probe_progress(self, message: str) -> None:
@@ -425,3 +420,22 @@ class ActionsEditor(QWidget):
 
     def _probe_done(self) -> None:
         self.test_button.setText("Test…")
+
+
+def probe_summary(reports: list[ActionReport]) -> str:
+    """One line under the probe's table: which actions failed, and whether each showed no sign
+    of an effect or only a weak one."""
+    if all(r.works for r in reports):
+        return "Every action changes the game."
+    unclear = [r.name for r in reports if not r.works and r.verdict == NOT_CLEAR]
+    none = [r.name for r in reports if not r.works and r.verdict != NOT_CLEAR]
+    parts = []
+    if none:
+        parts.append(f"No visible effect: {', '.join(none)}. Does the game get these keys?")
+    if unclear:
+        they, them = ("it", "it") if len(unclear) == 1 else ("they", "them")
+        parts.append(
+            f"Not clear: {', '.join(unclear)} (a weak sign of an effect; "
+            f"{they} may work only now and then): test again, or watch {them} in play."
+        )
+    return " ".join(parts)

@@ -99,8 +99,14 @@ UNDECIDED = 0.2
 """An action that failed with at most this chance is tried again with as many trials more, and
 after random play, played again (see the module docstring)."""
 
+NEAR = 0.05
+"""A failed action with at most this chance is reported as :data:`NOT_CLEAR`, not as having no
+effect: a key that shows only now and then (a turn at the next crossing) can end just above the
+level, and a key with no effect lands here too, in somewhat more than 5% of probes."""
+
 NO_EFFECT = "no visible effect: does this key reach the game?"
 COINCIDENCE = "changes seen as often without it: the game moving on its own?"
+NOT_CLEAR = "not clear: a weak sign of an effect (only now and then?); probe again or watch it"
 
 
 @dataclass(frozen=True)
@@ -181,8 +187,14 @@ class ActionReport:
 
     @property
     def verdict(self) -> str:
+        """``"works"``, or why not, for the user: no sign of an effect, only a weak one
+        (:data:`NEAR`), or changes the controls showed as often (the place test)."""
         if self.works:
             return "works"
+        if self.basis == "place" and self.responded * 2 <= self.trials:
+            return NO_EFFECT
+        if self.chance <= NEAR:
+            return NOT_CLEAR
         if self.basis in ("change", "play"):
             return NO_EFFECT
         return COINCIDENCE if self.responded * 2 > self.trials else NO_EFFECT

@@ -38,6 +38,7 @@ def test_probe_finds_the_paddle_actions_of_pong(arcade_window, xvfb_display, scr
     # Pong's paddle moves with RIGHT (up) and LEFT (down), alone or with FIRE; FIRE alone does
     # nothing in ALE's Pong, however the ball and the opponent happen to move meanwhile.
     assert moving == {"RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE"}, reports
+    assert reports["FIRE"]["verdict"] != "works" and reports["LEFT"]["verdict"] == "works"
     # The delay is timed by the trials; random play (the third look) times none.
     timed = [name for name in moving if reports[name]["basis"] != "play"]
     for name in timed:
