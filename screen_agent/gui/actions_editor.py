@@ -384,20 +384,20 @@ class ActionsEditor(QWidget):
         self.reports = list(reports)
         self.report_text = format_report(self.reports)
         self.results.setRowCount(len(self.reports))
-        bad = QBrush(QColor("#d03030"))
+        bad, unclear = QBrush(QColor("#d03030")), QBrush(QColor("#b06a00"))
         for row, r in enumerate(self.reports):
             cells = (
                 r.name,
                 "+".join(r.keys) or "(none)",
                 f"{r.responded}/{r.trials}",
                 "-" if r.delay_ms is None else f"{r.delay_ms:.0f} ms",
-                str(r.changed_pixels),
+                "-" if r.basis == "play" else str(r.changed_pixels),  # random play counts none
                 r.verdict,
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not r.works:
-                    item.setForeground(bad)
+                    item.setForeground(unclear if r.verdict == NOT_CLEAR else bad)
                 self.results.setItem(row, column, item)
         self.results.resizeColumnsToContents()
         self.results.setToolTip(self.report_text)

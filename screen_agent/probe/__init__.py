@@ -102,8 +102,8 @@ after random play, played again (see the module docstring)."""
 NEAR = 0.05
 """A failed action with at most this chance is reported as :data:`NOT_CLEAR`, not as having no
 effect: a key that shows only now and then (a turn at the next crossing) can end just above the
-level. A key with no effect lands here too, in 5% of its looks (the report keeps the closest of
-up to four), so "not clear" is a prompt to look again, not a verdict."""
+level. A key with no effect lands here too: in 5% of each test's outcomes, and the report keeps
+the closest of its tests, so "not clear" is a prompt to look again, not a verdict."""
 
 NO_EFFECT = "no visible effect: does this key reach the game?"
 COINCIDENCE = "changes seen as often without it: the game moving on its own?"

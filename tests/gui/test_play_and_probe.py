@@ -232,7 +232,9 @@ def test_probe_shows_given_reports_errors_and_cancels(qtbot, tmp_path):
     # A miss just above the level is told as not clear, apart from the keys with no effect.
     up = ActionReport("up", ("up",), 150, 300, None, 0, chance=0.006, basis="play")
     editor.show_reports([*reports, up])
-    assert editor.results.item(2, 5).text() == NOT_CLEAR
+    assert editor.results.item(2, 5).text() == NOT_CLEAR and editor.results.item(2, 4).text() == "-"
+    amber, red = (editor.results.item(row, 0).foreground().color().name() for row in (2, 1))
+    assert amber != red, "a weak sign is shown apart from no sign"
     assert editor.status.text() == (
         "No visible effect: right. Does the game get these keys? "
         "Not clear: up (a weak sign of an effect; it may work only now and then): "
