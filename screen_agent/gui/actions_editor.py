@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from screen_agent.errors import UserError
 from screen_agent.gui.background import BackgroundTask, TaskControl
 from screen_agent.gui.cancellable import CancellableSink, wait_for_focus
+from screen_agent.gui.colours import verdict_colour
 from screen_agent.gui.dialogs import show_error
 from screen_agent.gui.model import ProfileModel
 from screen_agent.keys import KEY_NAMES
@@ -384,7 +385,6 @@ class ActionsEditor(QWidget):
         self.reports = list(reports)
         self.report_text = format_report(self.reports)
         self.results.setRowCount(len(self.reports))
-        bad, unclear = QBrush(QColor("#d03030")), QBrush(QColor("#b06a00"))
         for row, r in enumerate(self.reports):
             cells = (
                 r.name,
@@ -396,8 +396,9 @@ class ActionsEditor(QWidget):
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if not r.works:
-                    item.setForeground(unclear if r.verdict == NOT_CLEAR else bad)
+                colour = verdict_colour(r.verdict)
+                if colour is not None:
+                    item.setForeground(QBrush(QColor(colour)))
                 self.results.setItem(row, column, item)
         self.results.resizeColumnsToContents()
         self.results.setToolTip(self.report_text)

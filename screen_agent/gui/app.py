@@ -42,6 +42,7 @@ from screen_agent.desktop import Desktop, open_desktop
 from screen_agent.errors import UserError
 from screen_agent.gui.actions_editor import ActionsEditor, ProbeFunction, live_probe
 from screen_agent.gui.calibration_panel import FindFunction, FindPanel, live_find
+from screen_agent.gui.colours import FAULT
 from screen_agent.gui.controller import TrainerFactory, TrainingController
 from screen_agent.gui.demos_panel import DemosPanel, RecordFunction, live_record
 from screen_agent.gui.dialogs import show_error
@@ -207,7 +208,7 @@ class ProfileForm(QWidget):
         self.launch.setWordWrap(True)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #d03030;")
+        self.problem.setStyleSheet(f"color: {FAULT};")
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Window", self.window)

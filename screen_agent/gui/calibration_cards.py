@@ -39,6 +39,7 @@ from screen_agent.gui.calibration_job import (
     readings,
     score_samples,
 )
+from screen_agent.gui.colours import verdict_colour
 from screen_agent.gui.region_picker import COLOURS, numpy_to_qimage
 
 SAMPLE_HEIGHT = 28
@@ -433,7 +434,6 @@ class KeysCard(Card):
             if notes:  # warnings: shown at once
                 self.body.addWidget(evidence_label(notes, shown=True))
         self.table.setRowCount(len(rows))
-        bad = QColor("#d03030")
         for row, (key, reacts, delay, verdict, use) in enumerate(rows):
             item = QTableWidgetItem(key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -441,8 +441,9 @@ class KeysCard(Card):
             self.table.setItem(row, 0, item)
             for column, text in enumerate((reacts, delay, verdict), start=1):
                 cell = QTableWidgetItem(text)
-                if keys is not None and not use:
-                    cell.setForeground(bad)
+                colour = verdict_colour(verdict) if keys is not None else None
+                if colour is not None:
+                    cell.setForeground(QColor(colour))
                 self.table.setItem(row, column, cell)
         self.table.resizeColumnsToContents()
         # As tall as its rows (up to a limit): the cards scroll, not the table.

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from screen_agent.gui.colours import FAULT
 from screen_agent.gui.model import ProfileModel, RewardDebugModel
 from screen_agent.gui.reward_fields import (
     MISSING,
@@ -243,7 +244,7 @@ class RewardEditor(QWidget):
 
     def set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #d03030;" if error else "")
+        self.status.setStyleSheet(f"color: {FAULT};" if error else "")
         self._status_error = error
 
     # -- widget -> model

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from screen_agent.gui.colours import FAULT
 from screen_agent.profile.reward_schema import KINDS, REQUIRED, Key
 
 
@@ -128,7 +129,7 @@ class Field(QWidget):
         self.setToolTip(self.tip)
         self.inputs: tuple[QWidget, ...] = ()
         self.warning = QLabel("!")
-        self.warning.setStyleSheet("color: #d03030; font-weight: bold;")
+        self.warning.setStyleSheet(f"color: {FAULT}; font-weight: bold;")
         self.warning.hide()
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(0, 0, 0, 0)

@@ -22,7 +22,7 @@ from screen_agent.gui.background import TaskCancelled
 from screen_agent.gui.calibration_job import Findings, FindProgress, FindSettings, parse_corrections
 from screen_agent.gui.calibration_panel import FindPanel
 from screen_agent.gui.model import ProfileModel, blank_profile
-from screen_agent.probe import ActionReport
+from screen_agent.probe import NOT_CLEAR, ActionReport
 from screen_agent.profile import Action, WindowRef, load_profile
 from screen_agent.reward import RewardReader
 
@@ -117,6 +117,19 @@ def test_the_proposals_are_shown_with_what_they_rest_on(qtbot):
     # The preview draws the proposals on a frame of play.
     assert set(review.preview.regions) == {"game", "score", "game_over"}
     assert review.preview.image is not None and review.preview.image.width() == findings.width
+
+
+def test_a_key_with_a_weak_sign_of_an_effect_is_shown_apart_from_one_with_none(qtbot):
+    findings = moon_buggy()
+    assert findings.keys is not None
+    near = ActionReport("k", ("k",), 150, 300, None, 0, chance=0.006, basis="play")
+    keys = dataclasses.replace(findings.keys, reports=[*findings.keys.reports, near])
+    panel = found_panel(qtbot, ProfileModel(), dataclasses.replace(findings, keys=keys))
+    table = panel.review.keys.table
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    colour = {key: table.item(row, 3).foreground().color().name() for key, row in rows.items()}
+    assert table.item(rows["k"], 3).text() == NOT_CLEAR
+    assert len({colour["space"], colour["x"], colour["k"]}) == 3, colour
 
 
 def test_apply_puts_the_accepted_proposals_in_the_profile_and_it_loads(qtbot, tmp_path):
