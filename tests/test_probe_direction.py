@@ -74,7 +74,7 @@ def assert_found_and_dead_key_not(
     credit it (about one run in 22): a clean-clone CI run credited the runner's dead key on
     seed 1 at 0.1%, and 24 runs of these seeds here, two at a time, gave its dead key 0.65-62%.
     Another missed the shooter's fire on seed 0 at 7.8% (11 of 16 trials beyond the controls),
-    where 12 seeds' runs here under two busy loops found it at 0.05-0.1%. Two seeds out of
+    where 4 runs of the three seeds here under two busy loops found it at 0.05-0.1%. Two seeds out of
     three either way is the probe crediting keys that do nothing, or not seeing the effect."""
     sink = RecordingSink(game)
     missed, credited = [], []
