@@ -42,14 +42,14 @@ chance, while a key whose effect was only blurred gets twice the evidence.
 An action that still fails gets a third look (:mod:`.play`): random play of all the actions at
 the decision rate, as the agent will play, comparing what follows its decisions with what
 follows the no-op's (a turn that waits for the next crossing, a small shot fired wherever the
-player is). An action that random play leaves close (its chance at most ``UNDECIDED``) is
-played again, up to twice, in random play that holds it more often, then in random play that
-holds it now and then (:func:`.play.play_look`), and judged on all the plays: a turn shows only
-where the runner meets a crossing, and one play may bring it to few; a shot shows only when the
-last ones have left the screen. An action whose keys another action holds too (fire beside
-left+fire) gets only the spaced play, whether or not random play left it close. A key with no
-effect passes the trials with a chance of at most 3% (1.5% per look) and random play with at
-most 1.5% (0.5% per look).
+player is). An action that random play does not find is played again in random play that
+holds it more often, and while it stays close (its chance at most ``UNDECIDED``) up to three
+times more in random play that holds it now and then (:func:`.play.play_look`), judged on all the
+plays: a turn shows only where the runner meets a crossing, and one play may bring it to few;
+a shot shows only when the last ones have left the screen. An action whose keys another action
+holds too (fire beside left+fire) gets only the plays that hold it now and then, close or not.
+A key with no effect passes the trials with a chance of at most 3% (1.5% per look) and random
+play with at most 2.5% (0.5% per look).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ MAX_FAILED_RESTARTS = 3
 
 UNDECIDED = 0.2
 """An action that failed with at most this chance is tried again with as many trials more, and
-after random play, played again (see the module docstring)."""
+after random play and its first replay, played again (see the module docstring)."""
 
 NEAR = 0.05
 """A failed action with at most this chance is reported as :data:`NOT_CLEAR`, not as having no
@@ -700,7 +700,7 @@ def _play_look(
             f"holding {them} now and then, among more no-op (an effect that needs time "
             "to recover, such as a shot that must leave the screen first)"
             if spaced
-            else f"holding {them} more often (close, not yet clear)"
+            else f"holding {them} more often (not found yet)"
         )
         say(
             f"{named(close)}: random play again for about "

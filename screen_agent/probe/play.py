@@ -28,16 +28,19 @@ chance, whatever the game does on its own and however many numbers are looked at
 statistic becomes the share of relabellings at least as extreme, and the test takes the
 smaller of the two shares, so looking twice costs at most a factor of two.
 
-An action that one play leaves close (:func:`play_look`) is played again, up to twice, in
-random play that favours it, and all the plays are judged as one. The first such play holds it
-as often as the no-op, the actions not in doubt a small share, so it is shorter than the first
-play. On recordings of Pac-Man's random play (its up and down turn only at the next crossing,
-and random play keeps it near its start), the first play alone missed up on each of three
-(8-13%) and down on two (15-17%); joined to one favoured play, up was found on 6 of 9 pairs and
-down on 7 of 9.
+An action that the first play does not find (:func:`play_look`) is played again in random
+play that favours it, however far the first play left it, and all the plays are judged as one.
+This play holds it as often as the no-op, the actions not in doubt a small share, so it is
+shorter than the first play. On recordings of Pac-Man's random play (its up and down turn only
+at the next crossing, and random play keeps it near its start), the first play alone missed up
+on each of three (8-13%) and down on two (15-17%); joined to one favoured play, up was found on
+6 of 9 pairs and down on 7 of 9. On four more, recorded on a loaded machine (load 5-10), the
+first play left up at 55%, 0.05%, 1.2% and 18% and down at 2.3%, 0.1%, 0.1% and 58%: a turn
+may show in few of one play's decisions, so a first play far from close says little. Joined
+to a favoured play, both were found on all four (at most 0.3%).
 
-The second is *spaced*: the action at a quarter of the no-op's share, and the actions that hold
-one of its keys not at all. Many effects need time to recover: a shooter allows a few shots on
+An action still not found but close is played again, three times at most, *spaced*: the action
+at a quarter of the no-op's share, and the actions that hold one of its keys not at all. Many effects need time to recover: a shooter allows a few shots on
 screen at once (xgalaga three, Space Invaders one), a jump must land first. Pressed as often as
 in the plays before, such a key mostly finds its effect used up; pressed now and then, it shows
 nearly every time. On recordings of xgalaga, a spaced play alone found its fire at 2.6% and
@@ -48,14 +51,17 @@ left it at 22%; joined also to a first play that had left it close, to 0.1% on b
 all 3 such triples, as with two favoured plays of the first way.
 
 An action whose keys another action holds too (fire beside left+fire and right+fire) is played
-again only spaced, and even when the first play left it far from close (:func:`shares_keys`):
+again only spaced, both times, however far the plays before left it (:func:`shares_keys`):
 random play holds its keys in several actions, so such an effect is used up most of the time,
 and on loaded machines the first play left xgalaga's fire at 20-90%; a play holding it as often
 as the no-op uses it up again, and only dilutes what the others show. On each of the 4 pairs
 of xgalaga's two recorded first plays and two spaced plays, the pair found fire at 0.1%. Live
 on a loaded machine, fire went from 2.6% (first play) to 11% (joined to a play of the first
 way) and 48% (and a spaced one); from 26% (first play) straight to 0.1% (joined to a spaced
-one).
+one). On ten first plays of xgalaga recorded on a machine at load 1-11, each joined to a
+spaced play, fire was found on four (2.8-62% on the others); with a second spaced play, on
+seven (1.5-3.3% on the others); with a third, on all ten (at most 0.1%). The dead key stayed at
+1.3% or more at each of these looks.
 
 Within one play every decision is drawn the same way, so an action's and the no-op's labels
 are exchangeable there, but not across plays that draw them in other shares: labels are
@@ -87,10 +93,13 @@ DECISIONS_PER_ACTION = 160
 """Decisions of random play per action of the profile (the no-op included). On a 64-s
 recording of Pac-Man's random play, the first 80 per action found its left and right; all 160
 found left, right and up (chance 0.05% each; down 1.2%)."""
-PLAYS_AGAIN = 2
-"""Favoured plays at most after the first (:func:`play_look`). Measured on recordings of
-Pac-Man, whose up and down turn only at the next crossing: with one, up was found on 6 of 9
-pairs of recordings and down on 7 of 9; with two, both on all 4 triples."""
+REPLAYS = (False, True, True, True)
+"""The plays after the first (:func:`play_look`), each favouring the actions not yet found:
+spaced or not. Measured on recordings of Pac-Man, whose up and down turn only at the next
+crossing: with one play of the first way, up was found on 6 of 9 pairs of recordings and down
+on 7 of 9; with a spaced one after it, both on all 4 triples. On ten recordings of xgalaga's
+random play (machine load 1-11), its fire was found with one spaced play on 4, with two on 7,
+with three on all 10."""
 FAVOURED_OTHERS = 0.25
 """In play that favours some actions (:func:`record_play`'s ``favoured``): the share of
 decisions left to the other actions, which keep the game going its usual ways; the favoured
@@ -374,15 +383,17 @@ def play_look(
 ) -> dict[int, PlayVerdict]:
     """Random play of all the profile's actions, and a verdict for each of ``actions``.
 
-    Actions left close (not found, chance at most ``again_below``) are played again, up to
-    :data:`PLAYS_AGAIN` times: random play that favours them, the second time spaced (the
-    module docstring; ``on_again`` is told which actions and whether spaced, first), judged
-    together with the plays before. An action not found whose keys another action holds
-    (:func:`shares_keys`) gets only the spaced play, close or not. An effect that shows only
-    now and then (a turn only where the runner meets a crossing, a shot only when the last ones
-    are gone) gets more decisions to show in, in less time than playing every action again
-    would take. A key with no effect passes each look with a chance of at most
-    :data:`PLAY_SIGNIFICANCE`.
+    Actions not found are played again (:data:`REPLAYS`): random play that favours them, then
+    spaced, three times at most (the module docstring; ``on_again`` is told which actions and whether spaced,
+    first), judged together with the plays before. Every action the first play did not find
+    gets the first replay, however far the first play left it: one play of every action alike
+    left Pac-Man's up, which the favoured play then found at 0.05%, at 55%. After that only
+    those left close (chance at most ``again_below``) are played again. An action not found
+    whose keys another action holds (:func:`shares_keys`) gets only the spaced plays, close or
+    not. An effect that shows only now and then (a turn only where the runner meets a
+    crossing, a shot only when the last ones are gone) gets more decisions to show in, in less
+    time than playing every action again would take. A key with no effect passes each look
+    with a chance of at most :data:`PLAY_SIGNIFICANCE`.
     ``decisions_per_action``: as :func:`record_play`'s, in each play.
     """
     seen = record_play(profile, source, sink, rng, reader, restart, decisions_per_action)
@@ -390,19 +401,18 @@ def play_look(
     noop = profile.noop_action
     verdicts = {i: judge_play(seen, i, noop, rng, features) for i in actions}
 
-    def wanted(action: int, verdict: PlayVerdict, spaced: bool) -> bool:
+    def wanted(action: int, verdict: PlayVerdict, again: int) -> bool:
         if verdict.chance <= PLAY_SIGNIFICANCE:
             return False
         # Held more often, an action whose keys others hold too would find its effect used
         # up as in the first play, and that play would only dilute the others: it is played
         # spaced, close or not.
         if shares_keys(profile, action):
-            return spaced
-        return verdict.chance <= again_below
+            return REPLAYS[again]
+        return again == 0 or verdict.chance <= again_below
 
-    for again in range(PLAYS_AGAIN):
-        spaced = again % 2 == 1
-        close = [i for i, v in verdicts.items() if wanted(i, v, spaced)]
+    for again, spaced in enumerate(REPLAYS):
+        close = [i for i, v in verdicts.items() if wanted(i, v, again)]
         if not close:
             continue
         if on_again is not None:

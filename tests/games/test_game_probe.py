@@ -34,10 +34,11 @@ every game: the dead key is not credited (by two probes in a row), and at least 
 is found.
 
 Every game takes all three looks (the trials, more trials for actions close to significance,
-random play for the actions still failing, played again when close or when other actions
-hold their keys). The hard cases, which may still be missed now and then: xgalaga's fire (its
-shots are thin, at most three fly at once, and random play mostly finds them all in flight)
-and Pac-Man's arrows (a turn waits for the next crossing, and the next arrow overrides it).
+random play for the actions still failing, played again: once held more often, then, when
+close or when other actions hold their keys, now and then). The hard cases, which may still be
+missed now and then: xgalaga's fire (its shots are thin, at most three fly at once, and random
+play mostly finds them all in flight) and Pac-Man's arrows (a turn waits for the next
+crossing, and the next arrow overrides it).
 What each change of the probe did to these runs is in the git log of ``screen_agent/probe``."""
 
 TURNS_ONLY = {"pacman-html"}
@@ -66,8 +67,8 @@ def test_probe_finds_every_action_and_flags_a_dead_key(
         print(f"\n{game}\n{format_report(reports)}")
         dead = next(r for r in reports if r.name == "dead")
         if dead.works:
-            # A key with no effect passes a probe by chance now and then (at most 4.5%: the
-            # levels of its looks); passing a second, independent probe too (at most 0.2%)
+            # A key with no effect passes a probe by chance now and then (at most 5.5%: the
+            # levels of its looks); passing a second, independent probe too (at most 0.3%)
             # would be the probe seeing an effect where there is none.
             keep = tuple(a for a in screen.profile.actions if not a.keys or a.name == "dead")
             alone = replace(screen.profile, actions=keep)
