@@ -18,6 +18,7 @@ from screen_agent.probe.play import (
     PLAY_SIGNIFICANCE,
     REPLAYS,
     SPACED_SHARE,
+    PlayVerdict,
     judge_play,
     play_decisions,
     play_look,
@@ -237,6 +238,36 @@ def test_plays_that_hold_a_dead_key_in_other_shares_do_not_get_it_credited() -> 
     assert credited == 0
 
 
+Replays = list[tuple[list[int], bool]]
+"""What :func:`play_look` told ``on_again``, in order: the actions played again, and whether
+spaced."""
+
+
+def nudge_look(
+    game: GameProfile,
+    game_seed: int,
+    seed: int,
+    actions: list[int],
+    again_below: float,
+    decisions_per_action: int = DECISIONS_PER_ACTION // 2,
+) -> tuple[dict[int, PlayVerdict], Replays]:
+    """:func:`play_look` of ``actions`` on the nudge game: the verdicts, and the replays."""
+    sink = RecordingSink(game)
+    told: Replays = []
+    verdicts = play_look(
+        game,
+        NudgeGame(sink, np.random.default_rng(game_seed)),
+        sink,
+        actions,
+        np.random.default_rng(seed),
+        again_below=again_below,
+        on_again=lambda close, spaced: told.append((close, spaced)),
+        decisions_per_action=decisions_per_action,
+    )
+    assert not sink.held
+    return verdicts, told
+
+
 def test_a_key_random_play_leaves_close_is_played_again_and_judged_on_all_plays() -> None:
     """A key random play leaves not found but close is played again, first in random play
     that holds it as often as the no-op and more often than the rest, then spaced, judged
@@ -247,19 +278,8 @@ def test_a_key_random_play_leaves_close_is_played_again_and_judged_on_all_plays(
     again = 0
     credited = 0
     for seed in range(2):
-        sink = RecordingSink(game)
-        told: list[tuple[list[int], bool]] = []
-        verdicts = play_look(
-            game,
-            NudgeGame(sink, np.random.default_rng(20 + seed)),
-            sink,
-            [1, 2],
-            np.random.default_rng(seed),
-            again_below=1.0,  # every key not found is close: the second look is always taken
-            on_again=lambda close, spaced, told=told: told.append((close, spaced)),
-            decisions_per_action=DECISIONS_PER_ACTION // 2,
-        )
-        assert not sink.held
+        # again_below=1: every key not found is close, so every replay is taken.
+        verdicts, told = nudge_look(game, 20 + seed, seed, [1, 2], again_below=1.0)
         assert verdicts[1].chance <= PLAY_SIGNIFICANCE, (seed, verdicts[1])
         credited += verdicts[2].chance <= PLAY_SIGNIFICANCE
         # Only the dead key can be close (a first play credits it with 0.5% at most), and
@@ -280,19 +300,7 @@ def test_every_action_the_first_play_does_not_find_gets_the_favoured_play_howeve
     dead key is never found: it is the first replay's one action on every seed."""
     game = profile()
     for seed in range(3):
-        sink = RecordingSink(game)
-        told: list[tuple[list[int], bool]] = []
-        verdicts = play_look(
-            game,
-            NudgeGame(sink, np.random.default_rng(50 + seed)),
-            sink,
-            [1, 2],
-            np.random.default_rng(seed),
-            again_below=0.2,
-            on_again=lambda close, spaced, told=told: told.append((close, spaced)),
-            decisions_per_action=60,
-        )
-        assert not sink.held
+        verdicts, told = nudge_look(game, 50 + seed, seed, [1, 2], 0.2, decisions_per_action=60)
         assert verdicts[1].chance <= PLAY_SIGNIFICANCE, (seed, verdicts[1])
         assert verdicts[2].chance > PLAY_SIGNIFICANCE, (seed, verdicts[2])
         assert told[:1] == [([2], False)], (seed, told)
@@ -307,19 +315,7 @@ def test_actions_that_share_keys_get_the_spaced_plays_however_far_the_first_left
     would be used up again); one with keys of its own (dead) gets the favoured play, then the
     spaced ones only when close. Here only right works."""
     game = profile("shooter", ("right", "left", "fire", "left_fire", "dead"))
-    sink = RecordingSink(game)
-    told: list[tuple[list[int], bool]] = []
-    verdicts = play_look(
-        game,
-        NudgeGame(sink, np.random.default_rng(40)),
-        sink,
-        [1, 2, 3, 4, 5],
-        np.random.default_rng(41),
-        again_below=0.2,
-        on_again=lambda close, spaced: told.append((close, spaced)),
-        decisions_per_action=DECISIONS_PER_ACTION // 2,
-    )
-    assert not sink.held
+    verdicts, told = nudge_look(game, 40, 41, [1, 2, 3, 4, 5], again_below=0.2)
     spaced = [close for close, is_spaced in told if is_spaced]
     assert len(spaced) == REPLAYS.count(True) and {2, 3, 4} <= set(spaced[0]), told
     assert all(close == [5] for close, is_spaced in told if not is_spaced), told

@@ -46,10 +46,10 @@ player is). An action that random play does not find is played again in random p
 holds it more often, and while it stays close (its chance at most ``UNDECIDED``) up to three
 times more in random play that holds it now and then (:func:`.play.play_look`), judged on all
 the plays: a turn shows only where the runner meets a crossing, and one play may bring it to
-few; a shot shows only when the last ones have left the screen. An action whose keys another action
-holds too (fire beside left+fire) gets only the plays that hold it now and then, close or not.
-A key with no effect passes the trials with a chance of at most 3% (1.5% per look) and random
-play with at most 2.5% (0.5% per look).
+few; a shot shows only when the last ones have left the screen. An action whose keys another
+action holds too (fire beside left+fire) gets only the plays that hold it now and then, close or
+not. A key with no effect passes the trials with a chance of at most 3% (1.5% per look) and
+random play with at most 2.5% (0.5% per look).
 """
 
 from __future__ import annotations

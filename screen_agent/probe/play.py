@@ -40,18 +40,19 @@ may show in few of one play's decisions, so a first play far from close says lit
 to a favoured play, both were found on all four (at most 0.3%).
 
 An action still not found but close is played again, three times at most, *spaced*: the action
-at a quarter of the no-op's share, and the actions that hold one of its keys not at all. Many effects need time to recover: a shooter allows a few shots on
-screen at once (xgalaga three, Space Invaders one), a jump must land first. Pressed as often as
-in the plays before, such a key mostly finds its effect used up; pressed now and then, it shows
-nearly every time. On recordings of xgalaga, a spaced play alone found its fire at 2.6% and
-0.15% where a play favouring it the first way left it at 87% and 36%; after one favoured play
-of the first way, a spaced one brought it to 0.3% and 0.6% where a second of the first way
-left it at 22%; joined also to a first play that had left it close, to 0.1% on both (0.15% and
-0.4% with a second of the first way). Pac-Man's turns, which need no recovery, were found on
-all 3 such triples, as with two favoured plays of the first way.
+at a quarter of the no-op's share, and the actions that hold one of its keys not at all. Many
+effects need time to recover: a shooter allows a few shots on screen at once (xgalaga three,
+Space Invaders one), a jump must land first. Pressed as often as in the plays before, such a
+key mostly finds its effect used up; pressed now and then, it shows nearly every time. On
+recordings of xgalaga, a spaced play alone found its fire at 2.6% and 0.15% where a play
+favouring it the first way left it at 87% and 36%; after one favoured play of the first way, a
+spaced one brought it to 0.3% and 0.6% where a second of the first way left it at 22%; joined
+also to a first play that had left it close, to 0.1% on both (0.15% and 0.4% with a second of
+the first way). Pac-Man's turns, which need no recovery, were found on all 3 such triples, as
+with two favoured plays of the first way.
 
 An action whose keys another action holds too (fire beside left+fire and right+fire) is played
-again only spaced, both times, however far the plays before left it (:func:`shares_keys`):
+again only spaced, every time, however far the plays before left it (:func:`shares_keys`):
 random play holds its keys in several actions, so such an effect is used up most of the time,
 and on loaded machines the first play left xgalaga's fire at 20-90%; a play holding it as often
 as the no-op uses it up again, and only dilutes what the others show. On each of the 4 pairs
@@ -384,16 +385,16 @@ def play_look(
     """Random play of all the profile's actions, and a verdict for each of ``actions``.
 
     Actions not found are played again (:data:`REPLAYS`): random play that favours them, then
-    spaced, three times at most (the module docstring; ``on_again`` is told which actions and whether spaced,
-    first), judged together with the plays before. Every action the first play did not find
-    gets the first replay, however far the first play left it: one play of every action alike
-    left Pac-Man's up, which the favoured play then found at 0.05%, at 55%. After that only
-    those left close (chance at most ``again_below``) are played again. An action not found
-    whose keys another action holds (:func:`shares_keys`) gets only the spaced plays, close or
-    not. An effect that shows only now and then (a turn only where the runner meets a
+    spaced, three times at most (the module docstring; ``on_again`` is told which actions and
+    whether spaced, first), judged together with the plays before. Every action the first play
+    did not find gets the first replay, however far the first play left it: one play of every
+    action alike left Pac-Man's up, which the favoured play then found at 0.05%, at 55%. After
+    that only those left close (chance at most ``again_below``) are played again. An action not
+    found whose keys another action holds (:func:`shares_keys`) gets only the spaced plays,
+    close or not. An effect that shows only now and then (a turn only where the runner meets a
     crossing, a shot only when the last ones are gone) gets more decisions to show in, in less
-    time than playing every action again would take. A key with no effect passes each look
-    with a chance of at most :data:`PLAY_SIGNIFICANCE`.
+    time than playing every action again would take. A key with no effect passes each look with
+    a chance of at most :data:`PLAY_SIGNIFICANCE`.
     ``decisions_per_action``: as :func:`record_play`'s, in each play.
     """
     seen = record_play(profile, source, sink, rng, reader, restart, decisions_per_action)
